@@ -18,6 +18,7 @@ enum class Drop : uint8_t {
     bad_fragment,        // fragment counts out of range or inconsistent (§3.4)
     duplicate_fragment,  // head or fragment already held for that packet id (§3.4)
     bad_payload,         // verb payload does not parse
+    crypto_failure,      // the crypto library failed (OpenSSL context), not the peer
     // Node pipeline (§4.7): used by core/, listed here so there is one enum.
     not_for_us,
     from_self,
@@ -38,6 +39,7 @@ constexpr const char* to_string(Drop d) {
     case Drop::bad_fragment: return "bad_fragment";
     case Drop::duplicate_fragment: return "duplicate_fragment";
     case Drop::bad_payload: return "bad_payload";
+    case Drop::crypto_failure: return "crypto_failure";
     case Drop::not_for_us: return "not_for_us";
     case Drop::from_self: return "from_self";
     case Drop::unknown_peer: return "unknown_peer";

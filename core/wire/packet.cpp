@@ -1,6 +1,6 @@
-// Packet header codec, armor/dearmor for suites 0/1 (spec §4.2, §4.3), the HELLO
-// cryptField (§4.5) and LZ4 (§4.6). Layout and pipeline in packet.hpp. The symmetric
-// primitives sit behind cipher_suite01.hpp.
+// Packet header codec, armor/dearmor (spec §4.2, §4.3; suite 3 §4.4 is delegated to
+// core/crypto/aes_gmac_siv), the HELLO cryptField (§4.5) and LZ4 (§4.6). Layout and
+// pipeline in packet.hpp. Salsa20/12 and Poly1305 sit behind cipher_suite01.hpp.
 #include "core/wire/packet.hpp"
 
 #include <lz4.h>
@@ -112,7 +112,7 @@ void mangle_key(const SymmetricKey& key, std::span<const uint8_t> pkt, uint8_t o
     out[20] ^= uint8_t((len >> 8) & 0xff);
 }
 
-Result<void, Drop> armor(std::span<uint8_t> pkt, const SymmetricKey& key, Cipher cipher, const Suite3* aes) {
+Result<void, Drop> armor(std::span<uint8_t> pkt, const SymmetricKey& key, Cipher cipher, crypto::AesGmacSiv* aes) {
     if (pkt.size() > kMaxPacketLength) return Failure{Drop::too_long};
     auto h = PacketHeader::parse(pkt);
     if (!h) return Failure{Drop::too_short};
@@ -134,7 +134,7 @@ Result<void, Drop> armor(std::span<uint8_t> pkt, const SymmetricKey& key, Cipher
     case Cipher::aes_gmac_siv:
         if (!aes) return Failure{Drop::unsupported_cipher};
         h->write_to(pkt);
-        aes->seal(pkt);
+        if (!aes->seal_packet(pkt)) return Failure{Drop::crypto_failure};
         return {};
     case Cipher::none_trusted_path:
         break;
@@ -142,7 +142,7 @@ Result<void, Drop> armor(std::span<uint8_t> pkt, const SymmetricKey& key, Cipher
     return Failure{Drop::unsupported_cipher};
 }
 
-Result<Cipher, Drop> dearmor(std::span<uint8_t> pkt, const SymmetricKey& key, const Suite3* aes) {
+Result<Cipher, Drop> dearmor(std::span<uint8_t> pkt, const SymmetricKey& key, crypto::AesGmacSiv* aes) {
     if (pkt.size() > kMaxPacketLength) return Failure{Drop::too_long};
     auto h = PacketHeader::parse(pkt);
     if (!h) return Failure{Drop::too_short};
@@ -162,7 +162,7 @@ Result<Cipher, Drop> dearmor(std::span<uint8_t> pkt, const SymmetricKey& key, co
     }
     case Cipher::aes_gmac_siv:
         if (!aes) return Failure{Drop::unsupported_cipher};
-        if (!aes->open(pkt)) return Failure{Drop::bad_mac};
+        if (!aes->open_packet(pkt)) return Failure{Drop::bad_mac};
         return cipher;
     case Cipher::none_trusted_path:
         break;

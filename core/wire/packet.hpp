@@ -1,5 +1,5 @@
 // The packet (head) header of spec §3.1, armor/dearmor for cipher suites 0 and 1 (§4.2,
-// §4.3) with a hook for suite 3 (§4.4), the HELLO cryptField (§4.5) and LZ4 (§4.6).
+// §4.3) and 3 (§4.4, through core/crypto), the HELLO cryptField (§4.5) and LZ4 (§4.6).
 //
 //   <[8] packet id> <[5] destination> <[5] source> <[1] flags F E C C C H H H>
 //   <[8] MAC> <[1] verb byte: C 0 0 V V V V V> <[...] verb payload>
@@ -20,6 +20,7 @@
 #include <optional>
 #include <span>
 
+#include "core/crypto/aes_gmac_siv.hpp"
 #include "core/crypto/secret.hpp"
 #include "core/protocol.hpp"
 #include "core/types.hpp"
@@ -87,30 +88,20 @@ struct PacketHeader {
     void write_to(std::span<uint8_t> pkt) const;
 };
 
-// Cipher suite 3 (AES-GMAC-SIV, §4.4) is provided by core/crypto. An implementation holds
-// one peer's derived keys K0/K1 and works on the whole packet in place.
-class Suite3 {
-public:
-    // Authenticates, then decrypts; on false the packet is left unspecified (drop it).
-    virtual bool open(std::span<uint8_t> pkt) const = 0;
-    // Encrypts and writes the tag into bytes 0..7 and 19..26 (flags already final).
-    virtual void seal(std::span<uint8_t> pkt) const = 0;
-
-protected:
-    ~Suite3() = default;
-};
-
 // §4.3 armor, in place. pkt = header (packet id, addresses, fragment flag final) + verb byte
 // + payload, already compressed if at all. Sets the cipher bits and bit 7, clears the hops
-// and writes the MAC. Suite 3 needs `aes`; suite 2 and 4..7 are refused.
+// and writes the MAC. Suite 3 (§4.4) needs `aes`, the peer's AES-GMAC-SIV keys (K0/K1
+// derived once per peer, core/crypto/aes_gmac_siv.hpp): it replaces bytes 0..7 with the tag
+// half that becomes the wire packet id. Suite 2 and 4..7 are refused.
 [[nodiscard]] Result<void, Drop> armor(std::span<uint8_t> pkt, const SymmetricKey& key, Cipher cipher,
-                                       const Suite3* aes = nullptr);
+                                       crypto::AesGmacSiv* aes = nullptr);
 
 // §4.3 dearmor, in place: checks the MAC (constant time) over the bytes as received, then
-// decrypts (suite 1). On failure pkt is unchanged for suites 0/1. Returns the suite used.
-// Suite 2 (trusted path) is the node's decision and is refused here.
+// decrypts (suite 1). On failure pkt is unchanged for suites 0/1 and unspecified for
+// suite 3 (drop it). Suite 3 without `aes`, suite 2 (trusted path: the node's decision)
+// and 4..7 are Drop::unsupported_cipher. Returns the suite used.
 [[nodiscard]] Result<Cipher, Drop> dearmor(std::span<uint8_t> pkt, const SymmetricKey& key,
-                                           const Suite3* aes = nullptr);
+                                           crypto::AesGmacSiv* aes = nullptr);
 
 // §4.2 per-packet key: K' from key[0..31] and the packet's first 19 bytes and length.
 // Exposed for tests; armor/dearmor call it.

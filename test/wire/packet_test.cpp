@@ -22,15 +22,16 @@ Bytes concat(const Bytes& a, uint8_t b, const Bytes& c) {
 
 }  // namespace
 
-TEST_CASE("packet: every captured suite 0/1 packet dearmors to the annotated plaintext", "[wire]") {
+TEST_CASE("packet: every captured packet dearmors to the annotated plaintext", "[wire]") {
     size_t n = 0;
     for (const CapturedPacket& p : ztest::captured_packets()) {
-        if (p.cipher > 1) continue;
         INFO(p.name());
         ++n;
         SymmetricKey key = ztest::key_of(p);
+        auto aes = crypto::AesGmacSiv::from_peer_key(key);
+        REQUIRE(aes);
         Bytes pkt = p.wire;
-        auto d = dearmor(pkt, key);
+        auto d = dearmor(pkt, key, &*aes);
         REQUIRE(d.ok());
         CHECK(uint8_t(d.value()) == p.cipher);
         CHECK(Bytes(pkt.begin(), pkt.begin() + 27) == p.header_after_dearmor);
@@ -50,7 +51,7 @@ TEST_CASE("packet: every captured suite 0/1 packet dearmors to the annotated pla
         CHECK(((*plain)[27] & kVerbFlagCompressed) == 0);
         CHECK(PacketHeader::parse(*plain)->verb() == h->verb());
     }
-    CHECK(n == 16);
+    CHECK(n == 39);
 }
 
 TEST_CASE("packet: re-armoring the plaintext reproduces the wire bytes bit-exactly", "[wire]") {
@@ -209,49 +210,60 @@ TEST_CASE("packet: wrong key -> bad_mac; truncated -> too_short or bad_mac", "[w
     CHECK(armor(tiny, key, Cipher::poly1305_none).error() == Drop::too_short);
 }
 
-namespace {
+TEST_CASE("packet: captured suite 3 packets dearmor and re-armor through AES-GMAC-SIV", "[wire]") {
+    size_t n = 0;
+    for (const CapturedPacket& p : ztest::captured_packets()) {
+        if (p.cipher != 3) continue;
+        INFO(p.name());
+        ++n;
+        SymmetricKey key = ztest::key_of(p);
+        auto aes = crypto::AesGmacSiv::from_peer_key(key);
+        REQUIRE(aes);
+        Bytes pkt = p.wire;
+        auto d = dearmor(pkt, key);  // no AES keys given
+        REQUIRE_FALSE(d.ok());
+        CHECK(d.error() == Drop::unsupported_cipher);
+        CHECK(pkt == p.wire);
 
-// A stand-in for the AES-GMAC-SIV suite: records calls, "authenticates" iff byte 19 == 0x33.
-struct FakeSuite3 final : Suite3 {
-    mutable int opened = 0, sealed = 0;
-    bool open(std::span<uint8_t> pkt) const override {
-        ++opened;
-        return pkt[19] == 0x33;
+        d = dearmor(pkt, key, &*aes);
+        REQUIRE(d.ok());
+        CHECK(d.value() == Cipher::aes_gmac_siv);
+        CHECK(Bytes(pkt.begin(), pkt.begin() + 27) == p.header_after_dearmor);
+        CHECK(pkt[27] == p.verb_byte);
+        CHECK(Bytes(pkt.begin() + 28, pkt.end()) == p.payload_as_sent);
+
+        // Re-armor from the original random IV (first half of ECB-decrypt(K1, tag)).
+        Bytes again = p.wire;
+        auto iv = aes->open_packet(again);
+        REQUIRE(iv);
+        Bytes plain = concat(p.header_after_dearmor, p.verb_byte, p.payload_as_sent);
+        for (size_t i = 0; i < 8; ++i) plain[i] = (*iv)[i];
+        REQUIRE(armor(plain, key, Cipher::aes_gmac_siv, &*aes).ok());
+        Bytes want = p.wire;
+        want[kPacketIdxFlags] &= uint8_t(~kFlagHopsMask);
+        CHECK(to_hex(plain) == to_hex(want));
+
+        Bytes flipped = p.wire;
+        flipped.back() ^= 0x10;  // the verb byte or the last payload byte
+        d = dearmor(flipped, key, &*aes);
+        REQUIRE_FALSE(d.ok());
+        CHECK(d.error() == Drop::bad_mac);
     }
-    void seal(std::span<uint8_t> pkt) const override {
-        ++sealed;
-        pkt[19] = 0x33;
-    }
-};
+    CHECK(n == 23);
+}
 
-}  // namespace
-
-TEST_CASE("packet: suite 3 goes through the Suite3 hook; suites 2 and 4..7 are refused", "[wire]") {
-    const CapturedPacket& p = ztest::captured("WHOIS");  // suite 3 on the wire
-    REQUIRE(p.cipher == 3);
+TEST_CASE("packet: suites 2 and 4..7 are refused; suite 3 needs the AES keys", "[wire]") {
+    const CapturedPacket& p = ztest::captured("WHOIS");
     SymmetricKey key = ztest::key_of(p);
-    Bytes pkt = p.wire;
-    auto d = dearmor(pkt, key);
-    REQUIRE_FALSE(d.ok());
-    CHECK(d.error() == Drop::unsupported_cipher);
-
-    FakeSuite3 aes;
+    auto aes = crypto::AesGmacSiv::from_peer_key(key);
+    REQUIRE(aes);
     Bytes plain = concat(p.header_after_dearmor, p.verb_byte, p.payload_as_sent);
-    REQUIRE(armor(plain, key, Cipher::aes_gmac_siv, &aes).ok());
-    CHECK(aes.sealed == 1);
-    CHECK(plain[kPacketIdxFlags] == 0x18);
-    auto o = dearmor(plain, key, &aes);
-    REQUIRE(o.ok());
-    CHECK(o.value() == Cipher::aes_gmac_siv);
-    plain[19] = 0;
-    CHECK(dearmor(plain, key, &aes).error() == Drop::bad_mac);
     CHECK(armor(plain, key, Cipher::aes_gmac_siv).error() == Drop::unsupported_cipher);
-
     for (uint8_t suite : {2, 4, 5, 6, 7}) {
         Bytes q = p.wire;
         q[kPacketIdxFlags] = uint8_t(suite << 3);
-        CHECK(dearmor(q, key, &aes).error() == Drop::unsupported_cipher);
-        CHECK(armor(q, key, Cipher(suite), &aes).error() == Drop::unsupported_cipher);
+        CHECK(dearmor(q, key, &*aes).error() == Drop::unsupported_cipher);
+        CHECK(armor(q, key, Cipher(suite), &*aes).error() == Drop::unsupported_cipher);
     }
 }
 
