@@ -1,0 +1,273 @@
+// The node's receive pipeline (spec §4.7), the send path (armor, fragment, §3.3) and the
+// public API. Verb handlers live in vl1.cpp and vl2.cpp.
+#include "core/node/impl.hpp"
+
+#include <algorithm>
+
+#include "core/vl1/hello.hpp"
+#include "core/wire/writer.hpp"
+
+namespace zt {
+
+uint64_t NodeStats::dropped_total() const {
+    uint64_t n = 0;
+    for (auto d : drops) n += d;
+    return n;
+}
+
+Node::Impl::Impl(Host& h, Rng& r, Identity s, Ticks now) : host(h), rng(r), self(std::move(s)), next_ping_check(now) {}
+
+void Node::Impl::drop(Drop why, const Endpoint& from, Address peer, uint64_t packet_id, uint8_t verb) {
+    ++stats.drops[size_t(why)];
+    Event ev;
+    ev.kind = Event::Kind::packet_dropped;
+    ev.drop = why;
+    ev.peer = peer;
+    ev.endpoint = from;
+    ev.packet_id = packet_id;
+    ev.verb = verb;
+    emit(ev);
+}
+
+Peer* Node::Impl::find_peer(Address a) {
+    auto it = peers.find(a.value());
+    return it == peers.end() ? nullptr : it->second.get();
+}
+
+Peer* Node::Impl::add_peer(const Identity& id) {
+    if (Peer* p = find_peer(id.address())) return p;
+    auto key = self.agree(id);
+    if (!key) return nullptr;
+    auto peer = std::make_unique<Peer>(id.public_only(), std::move(*key));
+    if (auto it = static_addresses.find(id.address()); it != static_addresses.end()) {
+        peer->static_endpoint = it->second;
+        static_addresses.erase(it);
+    }
+    Peer* raw = peer.get();
+    peers.emplace(id.address().value(), std::move(peer));
+    Event ev;
+    ev.kind = Event::Kind::peer_added;
+    ev.peer = id.address();
+    emit(ev);
+    return raw;
+}
+
+// ---- receive -------------------------------------------------------------------------
+
+void Node::Impl::on_udp(Ticks now, LocalSocket local, const Endpoint& from, std::span<const uint8_t> datagram) {
+    ++stats.rx_datagrams;
+    switch (wire::classify_datagram(datagram)) {
+    case wire::DatagramKind::runt:
+    case wire::DatagramKind::bad_head: drop(Drop::too_short, from); return;
+    case wire::DatagramKind::fragment: {
+        auto fh = wire::FragmentHeader::parse(datagram);
+        if (!fh) return drop(Drop::too_short, from);
+        if (fh->dest != self.address()) return drop(Drop::not_for_us, from, Address(), fh->packet_id);
+        auto r = reassembler.add_fragment(now, datagram, rx);
+        if (!r) return drop(r.error(), from, Address(), fh->packet_id);
+        if (*r == wire::Reassembler::Status::complete) process_packet(now, local, from, rx.bytes());
+        return;
+    }
+    case wire::DatagramKind::head: break;
+    }
+    auto h = wire::PacketHeader::parse(datagram);
+    if (!h) return drop(Drop::too_short, from);
+    if (h->dest != self.address()) return drop(Drop::not_for_us, from, h->source, h->packet_id);
+    if (h->fragmented()) {
+        auto r = reassembler.add_head(now, datagram, rx);
+        if (!r) return drop(r.error(), from, h->source, h->packet_id);
+        if (*r == wire::Reassembler::Status::complete) process_packet(now, local, from, rx.bytes());
+        return;
+    }
+    if (!rx.assign(datagram)) return drop(Drop::too_long, from, h->source, h->packet_id);
+    process_packet(now, local, from, rx.bytes());
+}
+
+// §4.7 steps 2-7 on one whole packet (pkt is a scratch buffer we may modify).
+void Node::Impl::process_packet(Ticks now, LocalSocket local, const Endpoint& from, std::span<uint8_t> pkt) {
+    auto h = wire::PacketHeader::parse(pkt);
+    if (!h) return drop(Drop::too_short, from);
+    if (h->source == self.address()) return drop(Drop::from_self, from, h->source, h->packet_id);
+    if (h->source.is_reserved()) return drop(Drop::bad_identity, from, h->source, h->packet_id);
+
+    Inbound in{now, local, from, *h, pkt};
+    if (h->cipher() == Cipher::poly1305_none && h->verb() == Verb::hello) {
+        Peer* peer = authenticate_hello(in, pkt);
+        if (!peer) return;
+        ++stats.rx_packets;
+        return dispatch(*peer, in);
+    }
+
+    Peer* peer = find_peer(h->source);
+    if (!peer) return drop(Drop::unknown_peer, from, h->source, h->packet_id);  // WHOIS: peer-layer issue
+    if (h->cipher() == Cipher::none_trusted_path)
+        return drop(Drop::unsupported_cipher, from, h->source, h->packet_id);
+
+    auto armor = wire::dearmor(pkt, peer->key(), peer->aes());
+    if (!armor) return drop(armor.error(), from, h->source, h->packet_id);
+    auto plain = wire::decompress(pkt, rx_plain);
+    if (!plain) return drop(plain.error(), from, h->source, h->packet_id);
+
+    in.packet = *plain;
+    in.header.verb_byte = (*plain)[kPacketIdxVerb];
+    ++stats.rx_packets;
+    dispatch(*peer, in);
+}
+
+void Node::Impl::dispatch(Peer& peer, const Inbound& in) {
+    peer.last_receive = in.now;
+    Path* path = peer.find_path(in.local, in.from);
+    if (path) path->last_receive = in.now;
+    switch (in.header.verb()) {
+    case Verb::hello: handle_hello(peer, in); break;
+    case Verb::ok: handle_ok(peer, in); break;
+    case Verb::error: handle_error(peer, in); break;
+    case Verb::echo: handle_echo(peer, in); break;
+    case Verb::frame: handle_frame(peer, in); break;
+    case Verb::ext_frame: handle_ext_frame(peer, in); break;
+    case Verb::multicast_frame: handle_multicast_frame(peer, in); break;
+    default: break;  // §4.7: unknown and unimplemented verbs are ignored
+    }
+    if (!path && in.header.hops() == 0) note_path(peer, in);
+}
+
+// ---- send ----------------------------------------------------------------------------
+
+void Node::Impl::send_datagrams(std::span<const uint8_t> armored, LocalSocket local, const Endpoint& to) {
+    wire::FragmentCutter cut(armored, phys_mtu);
+    for (size_t i = 0; i < cut.count(); ++i) {
+        auto d = cut.datagram(i, frag_scratch);
+        if (d.empty()) return;
+        host.send_udp(local, to, d);
+        ++stats.tx_datagrams;
+    }
+}
+
+uint64_t Node::Impl::send_packet(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now,
+                                 LocalSocket local, const Endpoint& to, Cipher cipher, bool hello_crypt) {
+    wire::PacketHeader h;
+    h.packet_id = rng.next_u64();
+    h.dest = peer.address();
+    h.source = self.address();
+    h.verb_byte = uint8_t(verb);
+    Writer w = tx.writer();
+    h.serialize(w);
+    w.bytes(payload);
+    if (!tx.commit(w)) return 0;
+    if (wire::fragment_count(tx.len, phys_mtu) == 0) return 0;
+    if (tx.len > phys_mtu) tx.b[kPacketIdxFlags] |= kFlagFragmented;
+    if (hello_crypt) vl1::Hello::apply_crypt_field(tx.bytes(), peer.key());
+    if (!wire::armor(tx.bytes(), peer.key(), cipher, peer.aes())) return 0;
+    send_datagrams(tx.bytes(), local, to);
+    ++stats.tx_packets;
+    if (Path* p = peer.find_path(local, to)) p->last_send = now;
+    uint64_t wire_id = 0;
+    for (size_t i = 0; i < 8; ++i) wire_id = (wire_id << 8) | tx.b[i];
+    return wire_id;
+}
+
+bool Node::Impl::send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now) {
+    if (const Path* p = peer.best_path(now)) {
+        return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;
+    }
+    if (peer.static_endpoint)
+        return send_packet(peer, verb, payload, now, kAnySocket, *peer.static_endpoint, peer.send_cipher()) != 0;
+    return false;  // relaying through a root comes with the peer-layer issue
+}
+
+// ---- timers --------------------------------------------------------------------------
+
+Ticks Node::Impl::on_timer(Ticks now) {
+    reassembler.expire(now);
+    Ticks next = now + kPingCheckIntervalMs;
+    // Static peers without a confirmed path: HELLO with backoff (0.5 s doubling to 5 s).
+    for (auto& [addr, peer] : peers) {
+        if (!peer->static_endpoint || peer->best_path(now)) continue;
+        if (now >= peer->next_static_hello) {
+            send_hello(*peer, kAnySocket, *peer->static_endpoint, now);
+            peer->next_static_hello = now + peer->static_hello_backoff_ms;
+            peer->static_hello_backoff_ms = std::min<int32_t>(peer->static_hello_backoff_ms * 2, int32_t(kPingCheckIntervalMs));
+        }
+        next = std::min(next, peer->next_static_hello);
+    }
+    if (now >= next_ping_check) {
+        ping_peers(now);
+        next_ping_check = now + kPingCheckIntervalMs;
+    }
+    return std::min(next, next_ping_check);
+}
+
+// ---- public API ----------------------------------------------------------------------
+
+Node::Node(Host& host, Rng& rng, Identity self, Ticks now) : impl_(std::make_unique<Impl>(host, rng, std::move(self), now)) {}
+Node::~Node() = default;
+
+const Identity& Node::identity() const { return impl_->self; }
+
+void Node::add_static_peer(const Identity& id, const Endpoint& endpoint) {
+    if (id.address() == impl_->self.address()) return;
+    impl_->static_addresses[id.address()] = endpoint;
+    if (Peer* p = impl_->add_peer(id)) {
+        p->static_endpoint = endpoint;
+        p->next_static_hello = 0;  // at the next on_timer
+    }
+}
+
+void Node::add_static_peer(Address address, const Endpoint& endpoint) {
+    if (address == impl_->self.address()) return;
+    if (Peer* p = impl_->find_peer(address)) {
+        p->static_endpoint = endpoint;
+        return;
+    }
+    impl_->static_addresses[address] = endpoint;
+}
+
+void Node::join_static(NetworkId nwid, uint32_t mtu) {
+    NetworkState net;
+    net.nwid = nwid;
+    net.mac = Mac::from_address(impl_->self.address(), nwid);
+    net.mtu = std::clamp<uint32_t>(mtu ? mtu : kVirtualMtuDefault, kVirtualMtuMin, kVirtualMtuMax);
+    impl_->networks[nwid.value] = net;
+}
+
+std::optional<NetworkStatus> Node::network(NetworkId nwid) const {
+    auto it = impl_->networks.find(nwid.value);
+    if (it == impl_->networks.end()) return std::nullopt;
+    return NetworkStatus{it->second.nwid, it->second.mac, it->second.mtu};
+}
+
+void Node::set_physical_mtu(size_t bytes) { impl_->phys_mtu = std::clamp(bytes, wire::kMinPhysMtu, wire::kMaxPhysMtu); }
+
+void Node::on_udp(Ticks now, LocalSocket local, const Endpoint& from, std::span<const uint8_t> datagram) {
+    impl_->on_udp(now, local, from, datagram);
+}
+
+void Node::on_frame(Ticks now, NetworkId nwid, const Frame& frame) { impl_->on_frame(now, nwid, frame); }
+
+Ticks Node::on_timer(Ticks now) { return impl_->on_timer(now); }
+
+NodeStats Node::stats() const { return impl_->stats; }
+
+std::vector<PeerStatus> Node::peers() const {
+    std::vector<PeerStatus> out;
+    for (const auto& [addr, p] : impl_->peers) {
+        PeerStatus s;
+        s.address = p->address();
+        s.proto_version = p->proto_version;
+        s.major = p->major;
+        s.minor = p->minor;
+        s.revision = p->revision;
+        s.latency_ms = p->latency_ms;
+        s.last_receive = p->last_receive;
+        const Path* best = p->best_path(p->last_receive);
+        for (const auto& path : p->paths()) {
+            s.paths.push_back(PathStatus{path.local, path.remote, path.last_send, path.last_receive,
+                                         path.confirmed, &path == best});
+        }
+        out.push_back(std::move(s));
+    }
+    std::sort(out.begin(), out.end(), [](const PeerStatus& a, const PeerStatus& b) { return a.address < b.address; });
+    return out;
+}
+
+}  // namespace zt

@@ -1,0 +1,142 @@
+// zt::Node, the sans-I/O ZeroTier node (STYLE §1). The runtime feeds it UDP datagrams,
+// Ethernet frames from the local stack and the time; it hands back datagrams to send,
+// frames to deliver, events to log and the next deadline. It makes no syscalls, reads no
+// clock and starts no threads: two Nodes can run in one test with a fake Host and a
+// manual clock.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "core/identity.hpp"
+#include "core/rng.hpp"
+#include "core/types.hpp"
+#include "core/wire/drop.hpp"
+
+namespace zt {
+
+// The runtime's UDP socket a datagram came in on / should leave from (opaque to the core).
+// kAnySocket lets the runtime pick one by address family.
+using LocalSocket = int64_t;
+inline constexpr LocalSocket kAnySocket = -1;
+
+// An Ethernet frame on a virtual network. The payload view is valid only during the call.
+struct Frame {
+    Mac src;
+    Mac dst;
+    uint16_t ethertype = 0;
+    std::span<const uint8_t> payload;
+};
+
+// What the core reports for logs and status. Everything on the packet path is an event,
+// never a print (STYLE §11).
+struct Event {
+    enum class Kind : uint8_t {
+        packet_dropped,     // drop, peer (if known), endpoint, packet_id, verb
+        peer_added,         // peer: identity learned and verified
+        path_confirmed,     // peer, endpoint: an OK arrived over it
+        path_expired,       // peer, endpoint
+        external_address,   // endpoint: how a peer (peer) sees us
+        error_received,     // peer, verb (in-re), code
+        identity_collision, // peer: HELLO with another key for a known address
+    };
+    Kind kind = Kind::packet_dropped;
+    Drop drop = Drop::too_short;
+    Address peer;
+    Endpoint endpoint;
+    uint64_t packet_id = 0;
+    uint8_t verb = 0;
+    uint8_t code = 0;
+};
+
+class Host {
+public:
+    virtual void send_udp(LocalSocket from, const Endpoint& to, std::span<const uint8_t> datagram) = 0;
+    virtual void deliver_frame(NetworkId nwid, const Frame& frame) = 0;
+    virtual void on_event(const Event& ev) = 0;
+
+protected:
+    ~Host() = default;
+};
+
+inline constexpr size_t kDropReasons = size_t(Drop::unexpected_reply) + 1;
+
+struct NodeStats {
+    uint64_t rx_datagrams = 0, tx_datagrams = 0;
+    uint64_t rx_packets = 0, tx_packets = 0;   // assembled, authenticated packets
+    uint64_t rx_frames = 0, tx_frames = 0;     // Ethernet frames delivered / sent
+    std::array<uint64_t, kDropReasons> drops{};
+
+    uint64_t dropped(Drop d) const { return drops[size_t(d)]; }
+    uint64_t dropped_total() const;
+};
+
+struct PathStatus {
+    LocalSocket local = kAnySocket;
+    Endpoint endpoint;
+    Ticks last_send = 0, last_receive = 0;
+    bool confirmed = false;
+    bool preferred = false;  // the one sends use
+};
+
+struct PeerStatus {
+    Address address;
+    uint8_t proto_version = 0;   // 0 until its HELLO or OK(HELLO) told us
+    uint8_t major = 0, minor = 0;
+    uint16_t revision = 0;
+    int32_t latency_ms = -1;     // -1 unknown
+    Ticks last_receive = 0;
+    std::vector<PathStatus> paths;
+};
+
+// One network this node is a member of. For the static slice there is no controller: the
+// membership is public and every static peer is a member (see Node::join_static).
+struct NetworkStatus {
+    NetworkId nwid;
+    Mac mac;
+    uint32_t mtu = 0;
+};
+
+class Node {
+public:
+    // `self` must carry its secret. `now` starts the timers.
+    Node(Host& host, Rng& rng, Identity self, Ticks now);
+    ~Node();
+    Node(const Node&) = delete;
+    Node& operator=(const Node&) = delete;
+
+    const Identity& identity() const;
+
+    // Static peers (the configuration slice before roots): with a known identity the node
+    // HELLOs the endpoint at once; with only an address it waits for the peer's HELLO and
+    // then uses the endpoint as a fallback path.
+    void add_static_peer(const Identity& id, const Endpoint& endpoint);
+    void add_static_peer(Address address, const Endpoint& endpoint);
+
+    // Joins a network with a static (controller-less, public) configuration.
+    void join_static(NetworkId nwid, uint32_t mtu);
+    std::optional<NetworkStatus> network(NetworkId nwid) const;
+
+    // Largest UDP datagram we send (head or fragment); default 1432 (spec §3.2).
+    void set_physical_mtu(size_t bytes);
+
+    // Inputs.
+    void on_udp(Ticks now, LocalSocket local, const Endpoint& from, std::span<const uint8_t> datagram);
+    void on_frame(Ticks now, NetworkId nwid, const Frame& frame);
+    // Runs what is due and returns when to be called next (absolute Ticks).
+    Ticks on_timer(Ticks now);
+
+    NodeStats stats() const;
+    std::vector<PeerStatus> peers() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zt
