@@ -30,9 +30,13 @@ inline constexpr uint16_t kVersion = 1;
 //   kind 'L'  an app's virtual TCP listener (app listens)      "\0zti" L hash NameAddr sock_id
 //   kind 'A'  node's connector for an accepted connection      "\0zti" A hash NameAddr(peer) NameAddr(local) uniq
 //   kind 'C'  app side of a connecting/connected TCP client    "\0zti" C hash NameAddr(peer) conn_id
+//   kind 'U'  app end of a UDP pair (bound by the shim only)   "\0zti" U hash NameAddr(local) sock_id
+//             (socketpair ends are unnamed; the name lets an exec'd program recognise the fd)
 // ---------------------------------------------------------------------------------------
 inline constexpr char kNamePrefix[4] = {'\0', 'z', 't', 'i'};
-enum class NameKind : char { control = 'K', tcp_connect = 'T', listener = 'L', accepted = 'A', client = 'C' };
+enum class NameKind : char {
+    control = 'K', tcp_connect = 'T', listener = 'L', accepted = 'A', client = 'C', udp = 'U'
+};
 
 // A virtual IP address + port as it appears inside names and messages.
 struct NameAddr {
@@ -47,6 +51,7 @@ inline constexpr size_t kNameHeader = 4 + 1 + 8;  // prefix, kind, hash
 inline constexpr size_t kListenerNameLen = kNameHeader + sizeof(NameAddr) + 8;
 inline constexpr size_t kAcceptedNameLen = kNameHeader + 2 * sizeof(NameAddr) + 8;
 inline constexpr size_t kClientNameLen = kNameHeader + sizeof(NameAddr) + 8;
+inline constexpr size_t kUdpNameLen = kNameHeader + sizeof(NameAddr) + 8;
 inline constexpr size_t kNodeNameLen = kNameHeader;
 
 // FNV-1a 64 of the home path; used only to separate homes, not for security (the node and
@@ -73,11 +78,12 @@ inline size_t write_name_header(char* out, NameKind kind, uint64_t hash) {
 //
 // The shim writes PreambleHeader followed by zero padding up to `total_len` bytes, sized so
 // that the unread preamble holds back POLLOUT (see research/fd-model-facts.md Q1: charge >
-// SO_SNDBUF/4; ~50.6 KB at the default buffer; the shim confirms with a 0-timeout poll and
-// writes more if needed, updating nothing: the node reads `total_len` from the header and
-// then consumes exactly that many bytes, in one recv, only once the lwIP connection is
-// established). If the connection fails, the node closes its end without reading: the app
-// sees POLLOUT|POLLERR|POLLHUP and asks for the reason with ConnStatus.
+// SO_SNDBUF/4; ~50.6 KB at the default buffer. Every byte written is charged at least one byte,
+// so total_len = SO_SNDBUF/4 + 1 (rounded up) always suffices; the shim confirms with a
+// 0-timeout poll and logs if POLLOUT still shows, but never writes more than `total_len`: the
+// node reads `total_len` from the header and consumes exactly that many bytes, in one recv,
+// only once the lwIP connection is established). If the connection fails, the node closes its
+// end without reading: the app sees POLLOUT|POLLERR|POLLHUP and asks for the reason with ConnStatus.
 // ---------------------------------------------------------------------------------------
 inline constexpr uint32_t kPreambleMagic = 0x5a544331;  // "ZTC1"
 

@@ -1,0 +1,28 @@
+// Process-wide configuration, read once from the environment by the library constructor.
+//   ZT_HOME           required: without it the shim is inactive (every hook passes to libc)
+//   ZT_BIND_WILDCARD  virtual (default) | kernel: where a bind to 0.0.0.0 / :: goes
+//   ZT_NODE_BIN       the node binary to spawn (default: ztnode beside the library)
+//   ZT_LOG_LEVEL      debug: append a trace to $ZT_HOME/intercept.log
+#pragma once
+
+#include <limits.h>
+
+#include <cstdint>
+
+#include "intercept/route.hpp"
+
+namespace zti {
+
+struct Config {
+    char home[PATH_MAX];      // realpath of ZT_HOME
+    uint64_t home_hash;       // ztctl::home_hash(home)
+    WildcardPolicy wildcard;
+    char node_bin[PATH_MAX];  // ZT_NODE_BIN, or empty
+};
+
+extern Config g_cfg;
+
+// Sets g_active and fills g_cfg. Creates ZT_HOME (mode 0700) if it does not exist.
+void load_config() noexcept;
+
+}  // namespace zti

@@ -1,0 +1,42 @@
+// The client side of the control channel (control_protocol.hpp): one SOCK_SEQPACKET connection
+// per process to the node's 'K' listener, found (and the node spawned if nobody listens) on
+// first need; requests and replies in order under one mutex; the routing table from the hello.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "intercept/route.hpp"
+
+namespace zti::ctl {
+
+// Sends `req` (it starts with a ztctl::MsgHeader whose `op` the caller set; version and req_id
+// are filled in here) and waits for the reply with the same req_id. Returns 0 with the reply in
+// `reply` (*reply_len bytes) and, if the reply carried one, an fd in *fd_out (else -1; pass
+// nullptr when none is expected); or ENETUNREACH when no node can be reached, ETIMEDOUT when it
+// does not answer, EPROTO for a malformed reply. Reconnects (and re-sends) once if the node went away.
+int call(void* req, size_t req_len, void* reply, size_t reply_cap, size_t* reply_len, int* fd_out) noexcept;
+
+// The routing table from the node's hello reply; nullptr when no node can be reached (then
+// everything goes to the kernel). Asks again, at most every 500 ms, while a network has no address.
+const RouteTable* routes() noexcept;
+
+// Makes sure a live node listens on 'K' (spawning one if needed); false if none can be reached.
+bool ensure_node() noexcept;
+
+// Checks that the peer of a connected unix socket runs under our uid (SO_PEERCRED).
+bool peer_is_us(int fd) noexcept;
+
+uint64_t random_id() noexcept;
+
+// Spawns the node (node_spawn.cpp); returns the pid of the intermediate child or -1.
+int spawn_node() noexcept;
+
+void atfork_prepare() noexcept;
+void atfork_parent() noexcept;
+void atfork_child() noexcept;
+
+// The app is about to dup2 over our control fd: move it.
+void relocate_control_fd() noexcept;
+
+}  // namespace zti::ctl

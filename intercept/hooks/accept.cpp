@@ -1,0 +1,14 @@
+// accept(), accept4()
+#include "intercept/common.hpp"
+#include "intercept/ops.hpp"
+#include "intercept/real.hpp"
+
+ZTI_HOOK(int, accept, int fd, sockaddr* sa, socklen_t* len) {
+    if (!zti::g_active || zti::in_shim()) return zti::real::accept(fd, sa, len);
+    return zti::on_accept4(fd, sa, len, 0, false);
+}
+
+ZTI_HOOK(int, accept4, int fd, sockaddr* sa, socklen_t* len, int flags) {
+    if (!zti::g_active || zti::in_shim()) return zti::real::accept4(fd, sa, len, flags);
+    return zti::on_accept4(fd, sa, len, flags, true);
+}

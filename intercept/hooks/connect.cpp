@@ -1,0 +1,9 @@
+// connect()
+#include "intercept/common.hpp"
+#include "intercept/ops.hpp"
+#include "intercept/real.hpp"
+
+ZTI_HOOK(int, connect, int fd, const sockaddr* sa, socklen_t len) {
+    if (!zti::g_active || zti::in_shim()) return zti::real::connect(fd, sa, len);
+    return zti::on_connect(fd, sa, len);
+}
