@@ -227,8 +227,8 @@ bool connect_locked() {
     if (s < 0 && (errno == ECONNREFUSED || errno == ENOENT || errno == EAGAIN)) {
         const int pid = spawn_node();
         ZTI_DEBUG("ctl: no node listening; spawned intermediate pid %d", pid);
-        bool reaped = pid < 0;
-        const int64_t deadline = mono_ms() + kSpawnWaitMs;
+        bool reaped = false;
+        const int64_t deadline = pid < 0 ? 0 : mono_ms() + kSpawnWaitMs;
         int delay = 5;
         while (s < 0 && mono_ms() < deadline) {
             if (!reaped) {
