@@ -27,6 +27,9 @@ enum class Drop : uint8_t {
     rate_limited,
     bad_identity,
     unexpected_reply,    // OK whose in-re packet id we did not send (§4.8)
+    replay,              // an authenticated packet id seen again within the window
+    hop_limit,           // relaying refused: hops >= 3 (§7.6)
+    no_route,            // relaying refused: no direct path to the destination
 };
 
 constexpr const char* to_string(Drop d) {
@@ -47,6 +50,9 @@ constexpr const char* to_string(Drop d) {
     case Drop::rate_limited: return "rate_limited";
     case Drop::bad_identity: return "bad_identity";
     case Drop::unexpected_reply: return "unexpected_reply";
+    case Drop::replay: return "replay";
+    case Drop::hop_limit: return "hop_limit";
+    case Drop::no_route: return "no_route";
     }
     return "?";
 }

@@ -90,7 +90,8 @@ struct Reassembler::Slot {
     bool expired(Ticks now) const { return used && now - started > kFragmentTimeoutMs; }
 };
 
-Reassembler::Reassembler() : slots_(std::make_unique<Slot[]>(kRxQueueSize)) {}
+// make_unique_for_overwrite: the 10 KB data arrays need no zeroing (only [0, stored) is read).
+Reassembler::Reassembler() : slots_(std::make_unique_for_overwrite<Slot[]>(kRxQueueSize)) {}
 Reassembler::~Reassembler() = default;
 
 void Reassembler::expire(Ticks now) {
