@@ -2,14 +2,18 @@
 // verbs (vl1.cpp) and the virtual networks (vl2.cpp). Private to the core.
 #pragma once
 
+#include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "core/bytes.hpp"
 #include "core/node/expected_replies.hpp"
 #include "core/node/node.hpp"
 #include "core/node/peer.hpp"
+#include "core/node/recent_packets.hpp"
 #include "core/wire/fragment.hpp"
 #include "core/wire/packet.hpp"
 
@@ -32,6 +36,25 @@ struct Inbound {
     std::span<const uint8_t> payload() const { return packet.subspan(kPacketIdxPayload); }
 };
 
+// A packet waiting for its peer's identity (spec §7.4: queues of 32, entries live 5 s).
+struct QueuedOut {
+    Address dest;
+    Verb verb;
+    Bytes payload;
+    Ticks queued;
+};
+struct QueuedIn {
+    Address source;
+    LocalSocket local;
+    Endpoint from;
+    Bytes packet;
+    Ticks queued;
+};
+struct WhoisState {
+    Ticks first_needed;
+    Ticks last_sent = kNever;
+};
+
 struct Node::Impl {
     Impl(Host& h, Rng& r, Identity self, Ticks now);
 
@@ -47,9 +70,27 @@ struct Node::Impl {
     ExpectedReplies expected;
     wire::Reassembler reassembler;
     Ticks next_ping_check = 0;
+    Ticks next_deadline = 0;     // what on_timer last returned, lowered by wake_at
+    void wake_at(Ticks t) { next_deadline = std::min(next_deadline, t); }
     // §5.2: identity work for unknown HELLO senders, at most one per 2 s per source IP.
     std::unordered_map<uint64_t, Ticks> identity_rate;
     std::unique_ptr<uint8_t[]> memory_hard_scratch;  // 2 MiB, allocated on first use
+    RecentPackets recent;
+
+    // Topology (topology.cpp): the planet's roots, WHOIS and the packets waiting for it.
+    uint64_t planet_id = 0, planet_timestamp = 0;
+    std::vector<Address> roots;
+    bool root_role = false;
+    std::map<Address, WhoisState> whois;
+    std::deque<QueuedOut> tx_queue;
+    std::deque<QueuedIn> rx_queue;
+    std::vector<Address> identities_arrived;   // flushed after the current packet
+    // What peers (roots first) report as our external address, and our interfaces.
+    std::vector<Endpoint> external_endpoints;
+    std::vector<Endpoint> local_endpoints;
+    std::map<std::pair<uint64_t, uint64_t>, Ticks> last_unite;  // RENDEZVOUS per pair (roots)
+    std::map<Address, std::pair<Endpoint, Ticks>> pending_rendezvous;  // for peers being WHOISed
+    Ticks last_root_receive = kNever;
 
     // Scratch buffers (one thread; reused, never reallocated).
     wire::PacketBuf rx;          // reassembled packet
@@ -74,8 +115,13 @@ struct Node::Impl {
     // `hello_crypt` applies the HELLO cryptField (§4.5) before armoring.
     uint64_t send_packet(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now,
                          LocalSocket local, const Endpoint& to, Cipher cipher, bool hello_crypt = false);
-    // Sends over the best path (or the static endpoint); false if there is no way.
+    // Sends over the best path, else the static endpoint, else through the best root;
+    // false if there is no way.
     bool send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now);
+    // As send_to_peer, or queues the packet and asks WHOIS when the peer is unknown.
+    bool send_to_address(Address dest, Verb verb, std::span<const uint8_t> payload, Ticks now);
+    // Hands a datagram to the host and counts it.
+    void emit_udp(LocalSocket local, const Endpoint& to, std::span<const uint8_t> d, int ttl = 0);
     void send_datagrams(std::span<const uint8_t> armored, LocalSocket local, const Endpoint& to);
 
     // vl1.cpp
@@ -89,8 +135,29 @@ struct Node::Impl {
     void send_echo(Peer& peer, LocalSocket local, const Endpoint& to, Ticks now);
     // §7.5: a packet from an unknown physical address (hops 0) makes us confirm the path.
     void note_path(Peer& peer, const Inbound& in);
-    void confirm_path(Peer& peer, const Inbound& in);
+    void confirm_path(Peer& peer, const Inbound& in, int32_t latency_ms);
     void ping_peers(Ticks now);
+
+    // topology.cpp
+    void set_planet(uint64_t id, uint64_t ts, const std::vector<RootSpec>& specs);
+    Peer* best_root(Ticks now);
+    void contact_roots(Ticks now);
+    void need_identity(Address a, Ticks now);
+    void handle_whois(Peer& peer, const Inbound& in);
+    void on_identity(const Identity& id, Ticks now);
+    void flush_arrivals(Ticks now);
+    void expire_queues(Ticks now);
+    void note_external(Peer& reporter, const Endpoint& ep);
+
+    // relay.cpp
+    bool relay(Ticks now, const Endpoint& from, std::span<const uint8_t> datagram, Address dest, Address source,
+               bool fragment);
+    void unite(Peer& a, Peer& b, Ticks now);
+    void handle_rendezvous(Peer& peer, const Inbound& in);
+    void handle_push_direct_paths(Peer& peer, const Inbound& in);
+    void push_direct_paths(Ticks now);
+    void try_path(Peer& peer, LocalSocket local, const Endpoint& to, Ticks now);
+    void punch(Peer& peer, const Endpoint& at, Ticks now);
 
     // vl2.cpp
     void handle_frame(Peer& peer, const Inbound& in);

@@ -15,7 +15,8 @@ uint64_t NodeStats::dropped_total() const {
     return n;
 }
 
-Node::Impl::Impl(Host& h, Rng& r, Identity s, Ticks now) : host(h), rng(r), self(std::move(s)), next_ping_check(now) {}
+Node::Impl::Impl(Host& h, Rng& r, Identity s, Ticks now)
+    : host(h), rng(r), self(std::move(s)), next_ping_check(now), next_deadline(now) {}
 
 void Node::Impl::drop(Drop why, const Endpoint& from, Address peer, uint64_t packet_id, uint8_t verb) {
     ++stats.drops[size_t(why)];
@@ -45,6 +46,9 @@ Peer* Node::Impl::add_peer(const Identity& id) {
     }
     Peer* raw = peer.get();
     peers.emplace(id.address().value(), std::move(peer));
+    // Packets may wait for this identity (WHOIS): flush them once the current packet is done.
+    whois.erase(id.address());
+    identities_arrived.push_back(id.address());
     Event ev;
     ev.kind = Event::Kind::peer_added;
     ev.peer = id.address();
@@ -62,25 +66,34 @@ void Node::Impl::on_udp(Ticks now, LocalSocket local, const Endpoint& from, std:
     case wire::DatagramKind::fragment: {
         auto fh = wire::FragmentHeader::parse(datagram);
         if (!fh) return drop(Drop::too_short, from);
-        if (fh->dest != self.address()) return drop(Drop::not_for_us, from, Address(), fh->packet_id);
+        if (fh->dest != self.address()) {
+            if (!relay(now, from, datagram, fh->dest, Address(), true)) drop(Drop::not_for_us, from, Address(), fh->packet_id);
+            return;
+        }
         auto r = reassembler.add_fragment(now, datagram, rx);
         if (!r) return drop(r.error(), from, Address(), fh->packet_id);
         if (*r == wire::Reassembler::Status::complete) process_packet(now, local, from, rx.bytes());
+        flush_arrivals(now);
         return;
     }
     case wire::DatagramKind::head: break;
     }
     auto h = wire::PacketHeader::parse(datagram);
     if (!h) return drop(Drop::too_short, from);
-    if (h->dest != self.address()) return drop(Drop::not_for_us, from, h->source, h->packet_id);
+    if (h->dest != self.address()) {
+        if (!relay(now, from, datagram, h->dest, h->source, false)) drop(Drop::not_for_us, from, h->source, h->packet_id);
+        return;
+    }
     if (h->fragmented()) {
         auto r = reassembler.add_head(now, datagram, rx);
         if (!r) return drop(r.error(), from, h->source, h->packet_id);
         if (*r == wire::Reassembler::Status::complete) process_packet(now, local, from, rx.bytes());
+        flush_arrivals(now);
         return;
     }
     if (!rx.assign(datagram)) return drop(Drop::too_long, from, h->source, h->packet_id);
     process_packet(now, local, from, rx.bytes());
+    flush_arrivals(now);
 }
 
 // §4.7 steps 2-7 on one whole packet (pkt is a scratch buffer we may modify).
@@ -94,17 +107,29 @@ void Node::Impl::process_packet(Ticks now, LocalSocket local, const Endpoint& fr
     if (h->cipher() == Cipher::poly1305_none && h->verb() == Verb::hello) {
         Peer* peer = authenticate_hello(in, pkt);
         if (!peer) return;
+        if (!recent.check_and_insert(h->packet_id, now)) return drop(Drop::replay, from, h->source, h->packet_id);
         ++stats.rx_packets;
         return dispatch(*peer, in);
     }
 
     Peer* peer = find_peer(h->source);
-    if (!peer) return drop(Drop::unknown_peer, from, h->source, h->packet_id);  // WHOIS: peer-layer issue
+    if (!peer) {
+        // §4.7 step 5: keep the packet (<= 5 s) and ask a root who the sender is.
+        if (roots.empty()) return drop(Drop::unknown_peer, from, h->source, h->packet_id);
+        if (rx_queue.size() >= 32) {
+            drop(Drop::unknown_peer, rx_queue.front().from, rx_queue.front().source);
+            rx_queue.pop_front();
+        }
+        rx_queue.push_back(QueuedIn{h->source, local, from, Bytes(pkt.begin(), pkt.end()), now});
+        need_identity(h->source, now);
+        return;
+    }
     if (h->cipher() == Cipher::none_trusted_path)
         return drop(Drop::unsupported_cipher, from, h->source, h->packet_id);
 
     auto armor = wire::dearmor(pkt, peer->key(), peer->aes());
     if (!armor) return drop(armor.error(), from, h->source, h->packet_id);
+    if (!recent.check_and_insert(h->packet_id, now)) return drop(Drop::replay, from, h->source, h->packet_id);
     auto plain = wire::decompress(pkt, rx_plain);
     if (!plain) return drop(plain.error(), from, h->source, h->packet_id);
 
@@ -116,6 +141,7 @@ void Node::Impl::process_packet(Ticks now, LocalSocket local, const Endpoint& fr
 
 void Node::Impl::dispatch(Peer& peer, const Inbound& in) {
     peer.last_receive = in.now;
+    if (peer.is_root) last_root_receive = in.now;
     Path* path = peer.find_path(in.local, in.from);
     if (path) path->last_receive = in.now;
     switch (in.header.verb()) {
@@ -123,6 +149,9 @@ void Node::Impl::dispatch(Peer& peer, const Inbound& in) {
     case Verb::ok: handle_ok(peer, in); break;
     case Verb::error: handle_error(peer, in); break;
     case Verb::echo: handle_echo(peer, in); break;
+    case Verb::whois: handle_whois(peer, in); break;
+    case Verb::rendezvous: handle_rendezvous(peer, in); break;
+    case Verb::push_direct_paths: handle_push_direct_paths(peer, in); break;
     case Verb::frame: handle_frame(peer, in); break;
     case Verb::ext_frame: handle_ext_frame(peer, in); break;
     case Verb::multicast_frame: handle_multicast_frame(peer, in); break;
@@ -133,13 +162,17 @@ void Node::Impl::dispatch(Peer& peer, const Inbound& in) {
 
 // ---- send ----------------------------------------------------------------------------
 
+void Node::Impl::emit_udp(LocalSocket local, const Endpoint& to, std::span<const uint8_t> d, int ttl) {
+    host.send_udp(local, to, d, ttl);
+    ++stats.tx_datagrams;
+}
+
 void Node::Impl::send_datagrams(std::span<const uint8_t> armored, LocalSocket local, const Endpoint& to) {
     wire::FragmentCutter cut(armored, phys_mtu);
     for (size_t i = 0; i < cut.count(); ++i) {
         auto d = cut.datagram(i, frag_scratch);
         if (d.empty()) return;
-        host.send_udp(local, to, d);
-        ++stats.tx_datagrams;
+        emit_udp(local, to, d);
     }
 }
 
@@ -172,14 +205,25 @@ bool Node::Impl::send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> pa
     }
     if (peer.static_endpoint)
         return send_packet(peer, verb, payload, now, kAnySocket, *peer.static_endpoint, peer.send_cipher()) != 0;
-    return false;  // relaying through a root comes with the peer-layer issue
+    // §7.4: no direct path: address the packet to the peer and hand it to the best root.
+    Peer* root = peer.is_root ? nullptr : best_root(now);
+    if (!root) return false;
+    const Path* rp = root->best_path(now);
+    if (!send_packet(peer, verb, payload, now, rp->local, rp->remote, peer.send_cipher())) return false;
+    ++stats.sent_via_root;
+    return true;
 }
 
 // ---- timers --------------------------------------------------------------------------
 
 Ticks Node::Impl::on_timer(Ticks now) {
     reassembler.expire(now);
+    contact_roots(now);
+    expire_queues(now);
     Ticks next = now + kPingCheckIntervalMs;
+    if (!whois.empty()) next = std::min(next, now + kWhoisRetryDelayMs);
+    for (Address a : roots)
+        if (Peer* p = find_peer(a); p && !p->best_path(now)) next = std::min(next, std::max(p->next_root_hello, now + 100));
     // Static peers without a confirmed path: HELLO with backoff (0.5 s doubling to 5 s).
     for (auto& [addr, peer] : peers) {
         if (!peer->static_endpoint || peer->best_path(now)) continue;
@@ -192,9 +236,12 @@ Ticks Node::Impl::on_timer(Ticks now) {
     }
     if (now >= next_ping_check) {
         ping_peers(now);
+        push_direct_paths(now);
         next_ping_check = now + kPingCheckIntervalMs;
     }
-    return std::min(next, next_ping_check);
+    flush_arrivals(now);
+    next_deadline = std::min(next, next_ping_check);
+    return next_deadline;
 }
 
 // ---- public API ----------------------------------------------------------------------
@@ -210,6 +257,7 @@ void Node::add_static_peer(const Identity& id, const Endpoint& endpoint) {
     if (Peer* p = impl_->add_peer(id)) {
         p->static_endpoint = endpoint;
         p->next_static_hello = 0;  // at the next on_timer
+        impl_->wake_at(0);
     }
 }
 
@@ -220,6 +268,19 @@ void Node::add_static_peer(Address address, const Endpoint& endpoint) {
         return;
     }
     impl_->static_addresses[address] = endpoint;
+}
+
+void Node::set_planet(uint64_t world_id, uint64_t world_timestamp, const std::vector<RootSpec>& roots) {
+    impl_->set_planet(world_id, world_timestamp, roots);
+    impl_->wake_at(0);
+}
+
+void Node::set_root_role(bool on) { impl_->root_role = on; }
+
+void Node::set_local_endpoints(const std::vector<Endpoint>& endpoints) { impl_->local_endpoints = endpoints; }
+
+bool Node::online(Ticks now) const {
+    return impl_->last_root_receive != kNever && now - impl_->last_root_receive < kPeerActivityTimeoutMs;
 }
 
 void Node::join_static(NetworkId nwid, uint32_t mtu) {
@@ -246,6 +307,8 @@ void Node::on_frame(Ticks now, NetworkId nwid, const Frame& frame) { impl_->on_f
 
 Ticks Node::on_timer(Ticks now) { return impl_->on_timer(now); }
 
+Ticks Node::next_deadline() const { return impl_->next_deadline; }
+
 NodeStats Node::stats() const { return impl_->stats; }
 
 std::vector<PeerStatus> Node::peers() const {
@@ -253,6 +316,7 @@ std::vector<PeerStatus> Node::peers() const {
     for (const auto& [addr, p] : impl_->peers) {
         PeerStatus s;
         s.address = p->address();
+        s.root = p->is_root;
         s.proto_version = p->proto_version;
         s.major = p->major;
         s.minor = p->minor;
@@ -261,8 +325,8 @@ std::vector<PeerStatus> Node::peers() const {
         s.last_receive = p->last_receive;
         const Path* best = p->best_path(p->last_receive);
         for (const auto& path : p->paths()) {
-            s.paths.push_back(PathStatus{path.local, path.remote, path.last_send, path.last_receive,
-                                         path.confirmed, &path == best});
+            s.paths.push_back(PathStatus{path.local, path.remote, path.latency_ms, path.last_send,
+                                         path.last_receive, path.confirmed, &path == best});
         }
         out.push_back(std::move(s));
     }

@@ -25,6 +25,9 @@ namespace zt {
 using LocalSocket = int64_t;
 inline constexpr LocalSocket kAnySocket = -1;
 
+// "Never happened" for Ticks fields (last send, last receive, ...).
+inline constexpr Ticks kNever = INT64_MIN / 2;
+
 // An Ethernet frame on a virtual network. The payload view is valid only during the call.
 struct Frame {
     Mac src;
@@ -44,6 +47,8 @@ struct Event {
         external_address,   // endpoint: how a peer (peer) sees us
         error_received,     // peer, verb (in-re), code
         identity_collision, // peer: HELLO with another key for a known address
+        whois_sent,         // peer: the address asked for
+        rendezvous,         // peer, endpoint: a root told us where peer is (sent or received)
     };
     Kind kind = Kind::packet_dropped;
     Drop drop = Drop::too_short;
@@ -56,7 +61,8 @@ struct Event {
 
 class Host {
 public:
-    virtual void send_udp(LocalSocket from, const Endpoint& to, std::span<const uint8_t> datagram) = 0;
+    // `ttl` > 0 sets the IP TTL / hop limit for this datagram only (NAT punching, §5.4).
+    virtual void send_udp(LocalSocket from, const Endpoint& to, std::span<const uint8_t> datagram, int ttl = 0) = 0;
     virtual void deliver_frame(NetworkId nwid, const Frame& frame) = 0;
     virtual void on_event(const Event& ev) = 0;
 
@@ -64,12 +70,16 @@ protected:
     ~Host() = default;
 };
 
-inline constexpr size_t kDropReasons = size_t(Drop::unexpected_reply) + 1;
+inline constexpr size_t kDropReasons = size_t(Drop::no_route) + 1;
 
 struct NodeStats {
     uint64_t rx_datagrams = 0, tx_datagrams = 0;
     uint64_t rx_packets = 0, tx_packets = 0;   // assembled, authenticated packets
     uint64_t rx_frames = 0, tx_frames = 0;     // Ethernet frames delivered / sent
+    uint64_t relayed = 0;                      // datagrams forwarded for others (roots)
+    uint64_t sent_via_root = 0;                // packets sent to a peer through a root
+    uint64_t rendezvous_sent = 0, rendezvous_received = 0;
+    uint64_t whois_sent = 0;
     std::array<uint64_t, kDropReasons> drops{};
 
     uint64_t dropped(Drop d) const { return drops[size_t(d)]; }
@@ -79,6 +89,7 @@ struct NodeStats {
 struct PathStatus {
     LocalSocket local = kAnySocket;
     Endpoint endpoint;
+    int32_t latency_ms = -1;
     Ticks last_send = 0, last_receive = 0;
     bool confirmed = false;
     bool preferred = false;  // the one sends use
@@ -86,12 +97,19 @@ struct PathStatus {
 
 struct PeerStatus {
     Address address;
+    bool root = false;
     uint8_t proto_version = 0;   // 0 until its HELLO or OK(HELLO) told us
     uint8_t major = 0, minor = 0;
     uint16_t revision = 0;
     int32_t latency_ms = -1;     // -1 unknown
     Ticks last_receive = 0;
     std::vector<PathStatus> paths;
+};
+
+// A root of the planet (or of a moon): its identity and stable endpoints (spec §7.1).
+struct RootSpec {
+    Identity identity;
+    std::vector<Endpoint> endpoints;
 };
 
 // One network this node is a member of. For the static slice there is no controller: the
@@ -118,6 +136,17 @@ public:
     void add_static_peer(const Identity& id, const Endpoint& endpoint);
     void add_static_peer(Address address, const Endpoint& endpoint);
 
+    // The planet: its id and timestamp (announced in HELLO) and its roots, which become
+    // "upstream" peers: contacted at once, kept alive, asked WHOIS, used to relay.
+    void set_planet(uint64_t world_id, uint64_t world_timestamp, const std::vector<RootSpec>& roots);
+    // Serve as a root: relay packets between peers, introduce them with RENDEZVOUS, answer
+    // WHOIS from the peer table.
+    void set_root_role(bool on);
+    // Our interface addresses (no loopback), advertised with PUSH_DIRECT_PATHS.
+    void set_local_endpoints(const std::vector<Endpoint>& endpoints);
+    // Something arrived from a root within the last 500 s (spec §7.4).
+    bool online(Ticks now) const;
+
     // Joins a network with a static (controller-less, public) configuration.
     void join_static(NetworkId nwid, uint32_t mtu);
     std::optional<NetworkStatus> network(NetworkId nwid) const;
@@ -130,6 +159,9 @@ public:
     void on_frame(Ticks now, NetworkId nwid, const Frame& frame);
     // Runs what is due and returns when to be called next (absolute Ticks).
     Ticks on_timer(Ticks now);
+    // The earliest time on_timer wants to run; inputs (on_udp, on_frame) may lower it, so
+    // the runtime checks it after each batch of inputs.
+    Ticks next_deadline() const;
 
     NodeStats stats() const;
     std::vector<PeerStatus> peers() const;

@@ -42,13 +42,13 @@ Path& Peer::learn_path(LocalSocket local, const Endpoint& remote) {
 }
 
 const Path* Peer::best_path(Ticks now) const {
+    // Alive paths beat silent ones; then lower latency (unknown counts as slow); then the
+    // one heard from most recently (spec §7.5 quality, without the scope weighting).
+    auto rank = [now](const Path& p) { return std::pair{p.alive(now) ? 0 : 1, p.latency_ms < 0 ? INT32_MAX : p.latency_ms}; };
     const Path* best = nullptr;
     for (const auto& p : paths_) {
         if (!p.confirmed || p.expired(now)) continue;
-        // Alive paths beat silent ones; then the one heard from most recently.
-        if (!best || (p.alive(now) && !best->alive(now)) ||
-            (p.alive(now) == best->alive(now) && p.last_receive > best->last_receive))
-            best = &p;
+        if (!best || rank(p) < rank(*best) || (rank(p) == rank(*best) && p.last_receive > best->last_receive)) best = &p;
     }
     return best;
 }

@@ -6,6 +6,7 @@
 // confirmed path; a peer with none falls back to its static endpoint (configuration slice).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,7 +21,6 @@
 
 namespace zt {
 
-inline constexpr Ticks kNever = INT64_MIN / 2;
 inline constexpr size_t kMaxPeerPaths = 64;  // ZT_MAX_PEER_NETWORK_PATHS
 
 struct Path {
@@ -30,6 +30,7 @@ struct Path {
     Ticks last_receive = kNever;
     Ticks last_confirm_attempt = kNever;  // HELLO/ECHO sent to confirm it (<= 1 per second)
     Ticks last_echo_reply = kNever;       // OK(ECHO) rate limit (>= 166 ms apart)
+    int32_t latency_ms = -1;              // from the last OK(HELLO)/OK(ECHO) over it
     bool confirmed = false;
 
     bool alive(Ticks now) const { return confirmed && now - last_receive < kPathAliveMs; }
@@ -57,6 +58,18 @@ public:
     std::optional<Endpoint> static_endpoint;  // from the configuration
     Ticks next_static_hello = 0;             // while no path is confirmed
     int32_t static_hello_backoff_ms = 500;
+
+    // Roots (spec §7.4): identity from the planet, contacted at their stable endpoints.
+    bool is_root = false;
+    std::vector<Endpoint> root_endpoints;
+    Ticks next_root_hello = 0;
+
+    // Trust (spec §7.6, §5.14): a frame was exchanged recently; gates PUSH_DIRECT_PATHS.
+    Ticks last_frame = kNever;
+    Ticks last_push_sent = kNever;
+    std::array<Ticks, 8> push_received{};    // receive gate: > 8 pushes in 30 s are ignored
+    size_t push_received_next = 0;
+    Ticks last_whois_answer = kNever;        // inbound WHOIS rate limit (non-roots)
 
     std::vector<Path>& paths() { return paths_; }
     const std::vector<Path>& paths() const { return paths_; }

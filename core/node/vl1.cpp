@@ -127,6 +127,7 @@ void Node::Impl::handle_hello(Peer& peer, const Inbound& in) {
     if (w.ok()) send_packet(peer, Verb::ok, w.written(), in.now, in.local, in.from, reply_cipher);
 
     if (in.header.hops() == 0 && hello->destination && !hello->destination->endpoint.is_nil()) {
+        note_external(peer, hello->destination->endpoint);
         Event ev;
         ev.kind = Event::Kind::external_address;
         ev.peer = peer.address();
@@ -150,9 +151,11 @@ void Node::Impl::handle_ok(Peer& peer, const Inbound& in) {
         peer.major = body->version_major;
         peer.minor = body->version_minor;
         peer.revision = body->version_revision;
-        if (in.header.hops() == 0) peer.latency_ms = int32_t(std::max<Ticks>(0, in.now - body->timestamp_echo_ms));
-        confirm_path(peer, in);
+        int32_t latency = int32_t(std::clamp<Ticks>(in.now - body->timestamp_echo_ms, 0, 60000));
+        if (in.header.hops() == 0) peer.latency_ms = latency;
+        confirm_path(peer, in, latency);
         if (in.header.hops() == 0 && body->source && !body->source->endpoint.is_nil()) {
+            note_external(peer, body->source->endpoint);
             Event ev;
             ev.kind = Event::Kind::external_address;
             ev.peer = peer.address();
@@ -161,10 +164,19 @@ void Node::Impl::handle_ok(Peer& peer, const Inbound& in) {
         }
         break;
     }
-    case Verb::echo:
-        if (in.header.hops() == 0) peer.latency_ms = int32_t(std::max<Ticks>(0, in.now - expected.sent_at(ok->in_re_packet_id)));
-        confirm_path(peer, in);
+    case Verb::echo: {
+        int32_t latency = int32_t(std::clamp<Ticks>(in.now - expected.sent_at(ok->in_re_packet_id), 0, 60000));
+        if (in.header.hops() == 0) peer.latency_ms = latency;
+        confirm_path(peer, in, latency);
         break;
+    }
+    case Verb::whois: {
+        if (!peer.is_root) return drop(Drop::untrusted_path, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::ok));
+        auto body = vl1::OkWhois::parse(ok->body);
+        if (!body) return drop(Drop::bad_payload, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::ok));
+        on_identity(body->identity, in.now);
+        break;
+    }
     default: break;
     }
 }
@@ -208,7 +220,7 @@ void Node::Impl::send_hello(Peer& peer, LocalSocket local, const Endpoint& to, T
     hello.timestamp_ms = now;
     hello.identity = self.public_only();
     hello.destination = wire::InetAddress{to};
-    hello.planet = vl1::WorldRef{};  // no planet in the static configuration
+    hello.planet = vl1::WorldRef{planet_id, planet_timestamp};
     hello.has_moon_section = true;
 
     std::array<uint8_t, 256> buf;
@@ -241,10 +253,12 @@ void Node::Impl::note_path(Peer& peer, const Inbound& in) {
     else send_hello(peer, in.local, in.from, in.now);
 }
 
-void Node::Impl::confirm_path(Peer& peer, const Inbound& in) {
+
+void Node::Impl::confirm_path(Peer& peer, const Inbound& in, int32_t latency_ms) {
     if (in.header.hops() != 0) return;  // relayed: says nothing about a direct path
     Path& p = peer.learn_path(in.local, in.from);
     p.last_receive = in.now;
+    p.latency_ms = latency_ms;
     if (p.confirmed) return;
     p.confirmed = true;
     peer.static_hello_backoff_ms = 500;

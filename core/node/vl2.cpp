@@ -52,19 +52,21 @@ void Node::Impl::on_frame(Ticks now, NetworkId nwid, const Frame& f) {
         mf.payload = f.payload;
         mf.serialize(w);
         if (!w.ok()) return;
-        for (auto& [addr, peer] : peers)
+        for (auto& [addr, peer] : peers) {
+            if (peer->is_root) continue;
             if (send_to_peer(*peer, Verb::multicast_frame, w.written(), now)) ++stats.tx_frames;
+        }
         return;
     }
     if (f.dst == net.mac) return deliver(net, f.src, f.dst, f.ethertype, f.payload);
 
     auto to = f.dst.to_address(nwid);
     if (!to) return;  // a MAC behind a bridge: needs bridging (not supported)
-    Peer* peer = find_peer(*to);
-    if (!peer) return;  // WHOIS comes with the peer-layer issue
     vl2::Frame fr{nwid, f.ethertype, f.payload};
     fr.serialize(w);
-    if (w.ok() && send_to_peer(*peer, Verb::frame, w.written(), now)) ++stats.tx_frames;
+    if (!w.ok()) return;
+    if (Peer* peer = find_peer(*to)) peer->last_frame = now;
+    if (send_to_address(*to, Verb::frame, w.written(), now)) ++stats.tx_frames;
 }
 
 // ---- from peers ----------------------------------------------------------------------
@@ -75,6 +77,7 @@ void Node::Impl::handle_frame(Peer& peer, const Inbound& in) {
     auto it = networks.find(fr->nwid.value);
     if (it == networks.end()) return drop(Drop::not_for_us, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::frame));
     NetworkState& net = it->second;
+    peer.last_frame = in.now;
     deliver(net, Mac::from_address(peer.address(), net.nwid), net.mac, fr->ether_type, fr->payload);
 }
 
@@ -88,6 +91,7 @@ void Node::Impl::handle_ext_frame(Peer& peer, const Inbound& in) {
     // destination ours or multicast.
     if (fr->source != Mac::from_address(peer.address(), net.nwid) || (fr->dest != net.mac && !fr->dest.is_multicast()))
         return drop(Drop::bad_payload, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::ext_frame));
+    peer.last_frame = in.now;
     deliver(net, fr->source, fr->dest, fr->ether_type, fr->payload);
     if (fr->ack_requested()) {
         std::array<uint8_t, 17> buf;
@@ -108,6 +112,7 @@ void Node::Impl::handle_multicast_frame(Peer& peer, const Inbound& in) {
     Mac src = fr->source.value_or(Mac::from_address(peer.address(), net.nwid));
     if (!fr->group_mac.is_multicast() || src != Mac::from_address(peer.address(), net.nwid))
         return drop(Drop::bad_payload, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::multicast_frame));
+    peer.last_frame = in.now;
     deliver(net, src, fr->group_mac, fr->ether_type, fr->payload);
 }
 

@@ -2,6 +2,7 @@
 // loss and an optional tamper hook. Nothing sleeps; `run` delivers until quiet.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -26,7 +27,7 @@ struct Delivered {
 class SimHost final : public zt::Host {
 public:
     SimHost(SimNet& net, zt::Endpoint self) : net_(net), self_(self) {}
-    void send_udp(zt::LocalSocket, const zt::Endpoint& to, std::span<const uint8_t> d) override;
+    void send_udp(zt::LocalSocket, const zt::Endpoint& to, std::span<const uint8_t> d, int ttl) override;
     void deliver_frame(zt::NetworkId nwid, const zt::Frame& f) override {
         frames.push_back({nwid, f.src, f.dst, f.ethertype, zt::Bytes(f.payload.begin(), f.payload.end())});
     }
@@ -85,7 +86,7 @@ struct SimNet {
     void run() {
         for (int guard = 0; guard < 100000; ++guard) {
             for (auto& n : nodes)
-                if (now >= n->next_timer) n->next_timer = n->node->on_timer(now);
+                if (now >= std::min(n->next_timer, n->node->next_deadline())) n->next_timer = n->node->on_timer(now);
             if (in_flight.empty()) return;
             Datagram d = std::move(in_flight.front());
             in_flight.pop_front();
@@ -104,7 +105,7 @@ struct SimNet {
     }
 };
 
-inline void SimHost::send_udp(zt::LocalSocket, const zt::Endpoint& to, std::span<const uint8_t> d) {
+inline void SimHost::send_udp(zt::LocalSocket, const zt::Endpoint& to, std::span<const uint8_t> d, int) {
     ++net_.sent;
     Datagram dg{self_, to, zt::Bytes(d.begin(), d.end())};
     if (net_.loss_percent) {

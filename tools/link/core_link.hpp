@@ -1,0 +1,65 @@
+// CoreLink: the production Link of the node runtime. It owns the ZeroTier core (zt::Node),
+// the identity, the planet and the underlay UDP sockets, and turns the stack's Ethernet
+// frames into ZeroTier packets and back.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/node/node.hpp"
+#include "core/world/world.hpp"
+#include "tools/link/sodium_rng.hpp"
+#include "tools/link/udp_transport.hpp"
+#include "tools/ztnode/link.hpp"
+
+namespace zt::link {
+
+// The planet the node uses: $ZT_PLANET (a file, or "none"), else <home>/planet, else the
+// compiled-in default. nullopt with `error` naming the file if it is unreadable or invalid;
+// a World of type null for "none".
+std::optional<World> load_planet(const std::string& home, const char* env_planet, std::string& error);
+
+// Counters and a status snapshot for diagnostics.
+std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet);
+std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet);
+
+class CoreLink final : public node::Link, private Host {
+public:
+    explicit CoreLink(const node::Config& cfg);
+    ~CoreLink() override;
+
+    bool start(node::LinkHost& host, std::string& error) override;
+    Address address() const override;
+    std::vector<node::LinkNetwork> networks() const override;
+    void send_frame(NetworkId nwid, std::span<const uint8_t> frame) override;
+    void stop() override;
+    std::string status(bool json) const override;
+
+private:
+    // Host
+    void send_udp(LocalSocket from, const Endpoint& to, std::span<const uint8_t> datagram, int ttl) override;
+    void deliver_frame(NetworkId nwid, const Frame& frame) override;
+    void on_event(const Event& ev) override;
+
+    Ticks run_timers();
+    void refresh_local_endpoints();
+
+    node::Config cfg_;
+    node::LinkHost* host_ = nullptr;
+    SodiumRng rng_;
+    std::optional<Identity> identity_;
+    World planet_;
+    std::unique_ptr<UdpTransport> udp_;
+    std::unique_ptr<Node> node_;
+    Ticks next_timer_ = 0;
+    Ticks next_local_refresh_ = 0;
+    bool in_send_frame_ = false;
+    std::vector<uint8_t> frame_buf_;
+    std::vector<std::pair<NetworkId, std::vector<uint8_t>>> deferred_frames_;
+    // Log rate limit for drops: one line per reason per second.
+    std::array<Ticks, kDropReasons> last_drop_log_{};
+};
+
+}  // namespace zt::link

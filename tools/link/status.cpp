@@ -1,0 +1,115 @@
+// The node's status for diagnostics, like `zerotier-cli info` + `peers`: identity, planet
+// and roots, peers with their paths, latency and last-seen ages, and the packet counters.
+#include <cstdio>
+#include <sstream>
+
+#include "tools/link/core_link.hpp"
+
+namespace zt::link {
+
+namespace {
+
+std::string json_str(const std::string& s) {
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string age(Ticks now, Ticks t) {
+    if (t <= kNever) return "-";
+    return std::to_string(now - t) + "ms";
+}
+
+int64_t age_ms(Ticks now, Ticks t) { return t <= kNever ? -1 : now - t; }
+
+std::string version(const PeerStatus& p) {
+    if (!p.proto_version) return "-";
+    return std::to_string(p.major) + "." + std::to_string(p.minor) + "." + std::to_string(p.revision) + "/" +
+           std::to_string(p.proto_version);
+}
+
+}  // namespace
+
+std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet) {
+    std::ostringstream o;
+    const auto st = node.stats();
+    o << "{\"address\":" << json_str(node.identity().address().to_string())
+      << ",\"publicIdentity\":" << json_str(node.identity().to_string(false))
+      << ",\"online\":" << (node.online(now) ? "true" : "false") << ",\"port\":" << udp.port()
+      << ",\"planet\":{\"id\":" << planet.id << ",\"timestamp\":" << planet.timestamp_ms << ",\"roots\":[";
+    for (size_t i = 0; i < planet.roots.size(); ++i) {
+        if (i) o << ",";
+        o << "{\"address\":" << json_str(planet.roots[i].identity.address().to_string()) << ",\"stableEndpoints\":[";
+        bool first = true;
+        for (const auto& e : planet.roots[i].stable_endpoints) {
+            if (e.is_nil()) continue;
+            o << (first ? "" : ",") << json_str(e.to_string());
+            first = false;
+        }
+        o << "]}";
+    }
+    o << "]},\"peers\":[";
+    bool first_peer = true;
+    for (const auto& p : node.peers()) {
+        o << (first_peer ? "" : ",") << "{\"address\":" << json_str(p.address.to_string())
+          << ",\"role\":" << json_str(p.root ? "PLANET" : "LEAF") << ",\"version\":" << json_str(version(p))
+          << ",\"latency\":" << p.latency_ms << ",\"lastReceiveAgoMs\":" << age_ms(now, p.last_receive) << ",\"paths\":[";
+        first_peer = false;
+        bool first_path = true;
+        for (const auto& path : p.paths) {
+            o << (first_path ? "" : ",") << "{\"address\":" << json_str(path.endpoint.to_string())
+              << ",\"confirmed\":" << (path.confirmed ? "true" : "false")
+              << ",\"preferred\":" << (path.preferred ? "true" : "false") << ",\"latency\":" << path.latency_ms
+              << ",\"lastSendAgoMs\":" << age_ms(now, path.last_send)
+              << ",\"lastReceiveAgoMs\":" << age_ms(now, path.last_receive) << "}";
+            first_path = false;
+        }
+        o << "]}";
+    }
+    o << "],\"counters\":{\"rxDatagrams\":" << st.rx_datagrams << ",\"txDatagrams\":" << st.tx_datagrams
+      << ",\"rxPackets\":" << st.rx_packets << ",\"txPackets\":" << st.tx_packets << ",\"rxFrames\":" << st.rx_frames
+      << ",\"txFrames\":" << st.tx_frames << ",\"relayed\":" << st.relayed << ",\"sentViaRoot\":" << st.sent_via_root
+      << ",\"rendezvousSent\":" << st.rendezvous_sent << ",\"rendezvousReceived\":" << st.rendezvous_received
+      << ",\"whoisSent\":" << st.whois_sent << ",\"udpTxDropped\":" << udp.stats().tx_dropped << ",\"drops\":{";
+    bool first_drop = true;
+    for (size_t i = 0; i < kDropReasons; ++i) {
+        if (!st.drops[i]) continue;
+        o << (first_drop ? "" : ",") << json_str(to_string(Drop(i))) << ":" << st.drops[i];
+        first_drop = false;
+    }
+    o << "}}}\n";
+    return o.str();
+}
+
+std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet) {
+    std::ostringstream o;
+    const auto st = node.stats();
+    o << "200 info " << node.identity().address().to_string() << " " << (node.online(now) ? "ONLINE" : "OFFLINE")
+      << " port " << udp.port() << "\n";
+    o << "planet " << planet.id << " timestamp " << planet.timestamp_ms << " roots";
+    for (const auto& r : planet.roots) o << " " << r.identity.address().to_string();
+    o << "\n200 peers\n<ztaddr>   <ver>          <role>  <lat> <link>   <lastTX> <lastRX> <path>\n";
+    for (const auto& p : node.peers()) {
+        const PathStatus* best = nullptr;
+        for (const auto& path : p.paths)
+            if (path.preferred) best = &path;
+        char line[256];
+        std::snprintf(line, sizeof line, "%s %-14s %-7s %5d %-8s %8s %8s %s\n", p.address.to_string().c_str(),
+                      version(p).c_str(), p.root ? "PLANET" : "LEAF", p.latency_ms, best ? "DIRECT" : "RELAY",
+                      best ? age(now, best->last_send).c_str() : "-", best ? age(now, best->last_receive).c_str() : "-",
+                      best ? best->endpoint.to_string().c_str() : "-");
+        o << line;
+        for (const auto& path : p.paths)
+            if (&path != best)
+                o << "           path " << path.endpoint.to_string() << (path.confirmed ? " confirmed" : " unconfirmed")
+                  << " rx " << age(now, path.last_receive) << "\n";
+    }
+    o << "counters rx " << st.rx_packets << " tx " << st.tx_packets << " frames " << st.rx_frames << "/" << st.tx_frames
+      << " relayed " << st.relayed << " via-root " << st.sent_via_root << " dropped " << st.dropped_total() << "\n";
+    return o.str();
+}
+
+}  // namespace zt::link
