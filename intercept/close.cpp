@@ -23,7 +23,7 @@ bool linger_abort(const FdEntry& e) {
 
 int on_close(int fd) noexcept {
     const Kind k = g_fds.kind(fd);
-    if (k == Kind::none) return real::close(fd);
+    if (k == Kind::none || foreign_process()) return real::close(fd);
     if (k == Kind::ours) return fail(EBADF);
     FdEntry e;
     const bool known = g_fds.get(fd, e);
@@ -38,7 +38,8 @@ int on_close(int fd) noexcept {
 }
 
 int on_close_range(unsigned first, unsigned last, int flags) noexcept {
-    if (first > last || (flags & CLOSE_RANGE_CLOEXEC)) return real::close_range(first, last, flags);
+    if (first > last || (flags & CLOSE_RANGE_CLOEXEC) || foreign_process())
+        return real::close_range(first, last, flags);
     // Forget the entries first (so a number reused meanwhile by another thread keeps its new one).
     uint64_t released[64];
     int nrel = 0;

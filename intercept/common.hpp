@@ -43,4 +43,13 @@ inline long fail_l(int err) noexcept {
 // Shim active: ZT_HOME was set when the library was loaded (config.cpp).
 extern bool g_active;
 
+// The pid the fd table belongs to (set at load and in a fork child). A different getpid() means
+// we run in a vfork()ed child (posix_spawn-like code, shells redirecting before exec) that
+// shares the parent's memory: such a child must not touch the parent's table or control socket.
+extern int g_pid;
+bool foreign_process() noexcept;
+
+// Hooks that change shim state pass straight to libc when inactive, re-entered, or in a vfork child.
+inline bool pass_mutating() noexcept { return !g_active || in_shim() || foreign_process(); }
+
 }  // namespace zti

@@ -2,6 +2,7 @@
 #include "intercept/config.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +13,9 @@
 namespace zti {
 
 bool g_active = false;
+int g_pid = 0;
+
+bool foreign_process() noexcept { return getpid() != g_pid; }
 Config g_cfg;
 constinit thread_local int t_in_shim ZTI_TLS = 0;
 
@@ -30,6 +34,7 @@ void load_config() noexcept {
     g_cfg.wildcard = (wc && strcmp(wc, "kernel") == 0) ? WildcardPolicy::kernel : WildcardPolicy::virtual_net;
     const char* nb = getenv("ZT_NODE_BIN");
     if (nb && strlen(nb) < sizeof g_cfg.node_bin) strcpy(g_cfg.node_bin, nb);
+    g_pid = int(getpid());
     g_active = true;
 }
 

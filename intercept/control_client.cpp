@@ -323,6 +323,7 @@ bool ensure_node() noexcept {
 void atfork_prepare() noexcept { pthread_mutex_lock(&g_mu); }
 void atfork_parent() noexcept { pthread_mutex_unlock(&g_mu); }
 void atfork_child() noexcept {
+    g_pid = int(getpid());
     pthread_mutex_unlock(&g_mu);
     // The child opens its own control connection on first need; the parent's stays the parent's.
     const int fd = own_fd(OwnFd::control);

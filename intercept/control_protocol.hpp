@@ -29,13 +29,14 @@ inline constexpr uint16_t kVersion = 1;
 //   kind 'T'  node TCP-connect listener, SOCK_STREAM           "\0zti" T hash
 //   kind 'L'  an app's virtual TCP listener (app listens)      "\0zti" L hash NameAddr sock_id
 //   kind 'A'  node's connector for an accepted connection      "\0zti" A hash NameAddr(peer) NameAddr(local) uniq
+//   kind 'S'  status listener (ztnode and ztroot), SOCK_STREAM: "json\n" or "text\n" in, the status out
 //   kind 'C'  app side of a connecting/connected TCP client    "\0zti" C hash NameAddr(peer) conn_id
 //   kind 'U'  app end of a UDP pair (bound by the shim only)   "\0zti" U hash NameAddr(local) sock_id
 //             (socketpair ends are unnamed; the name lets an exec'd program recognise the fd)
 // ---------------------------------------------------------------------------------------
 inline constexpr char kNamePrefix[4] = {'\0', 'z', 't', 'i'};
 enum class NameKind : char {
-    control = 'K', tcp_connect = 'T', listener = 'L', accepted = 'A', client = 'C', udp = 'U'
+    control = 'K', tcp_connect = 'T', listener = 'L', accepted = 'A', client = 'C', udp = 'U', status = 'S'
 };
 
 // A virtual IP address + port as it appears inside names and messages.

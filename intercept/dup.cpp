@@ -12,12 +12,14 @@ namespace zti {
 
 int on_dup(int fd) noexcept {
     const int r = real::dup(fd);
-    if (r >= 0) g_fds.copy(fd, r);
+    if (r >= 0 && (g_fds.kind(fd) != Kind::none || g_fds.kind(r) != Kind::none) && !foreign_process())
+        g_fds.copy(fd, r);
     return r;
 }
 
 int on_dup3(int fd, int fd2, int flags, bool is_dup2) noexcept {
-    if (fd == fd2) return is_dup2 ? real::dup2(fd, fd2) : real::dup3(fd, fd2, flags);
+    if (fd == fd2 || (g_fds.kind(fd) == Kind::none && g_fds.kind(fd2) == Kind::none) || foreign_process())
+        return is_dup2 ? real::dup2(fd, fd2) : real::dup3(fd, fd2, flags);
     relocate_if_ours(fd2);
     FdEntry old;
     const bool had = g_fds.get(fd2, old);
@@ -34,7 +36,9 @@ int on_dup3(int fd, int fd2, int flags, bool is_dup2) noexcept {
 
 int on_fcntl(int fd, int cmd, void* arg) noexcept {
     const int r = real::fcntl(fd, cmd, arg);
-    if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) g_fds.copy(fd, r);
+    if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) &&
+        (g_fds.kind(fd) != Kind::none || g_fds.kind(r) != Kind::none) && !foreign_process())
+        g_fds.copy(fd, r);
     return r;
 }
 

@@ -12,7 +12,7 @@ int on_epoll_ctl(int epfd, int op, int fd, epoll_event* ev) noexcept {
     const int r = real::epoll_ctl(epfd, op, fd, ev);
     if (r != 0) return r;
     const Kind k = g_fds.kind(fd);
-    if (k != Kind::inet && k != Kind::tcp_bound) return r;
+    if ((k != Kind::inet && k != Kind::tcp_bound) || foreign_process()) return r;
     g_fds.update(fd, [&](FdEntry& x) {
         int i = 0;
         while (i < x.nepoll && x.epoll[i].epfd != epfd) ++i;

@@ -228,6 +228,8 @@ int on_getsockopt(int fd, int level, int name, void* val, socklen_t* len) noexce
     Kind k = g_fds.kind(fd);
     if (k == Kind::none) {
         const int r = real::getsockopt(fd, level, name, val, len);
+        if (r != 0 && !(level == IPPROTO_TCP || level == IPPROTO_IP || level == IPPROTO_IPV6)) return r;
+        if (r == 0 && level != SOL_SOCKET) return r;
         // An untracked carrier (inherited across exec) answers AF_UNIX/SEQPACKET/0: recognise it.
         const bool unixish = r == 0 && level == SOL_SOCKET && val && len && *len >= sizeof(int) &&
                              ((name == SO_DOMAIN && *static_cast<int*>(val) == AF_UNIX) ||
@@ -251,7 +253,7 @@ int on_getsockopt(int fd, int level, int name, void* val, socklen_t* len) noexce
 
 int on_setsockopt(int fd, int level, int name, const void* val, socklen_t len) noexcept {
     const Kind k = g_fds.kind(fd);
-    if (k == Kind::none) return real::setsockopt(fd, level, name, val, len);
+    if (k == Kind::none || foreign_process()) return real::setsockopt(fd, level, name, val, len);
     if (k == Kind::ours) return fail(EBADF);
     if (k == Kind::inet || k == Kind::tcp_bound) {  // the kernel socket validates; we record
         const int r = real::setsockopt(fd, level, name, val, len);

@@ -42,6 +42,7 @@ def from_kernel(addr, v6=False):
 
 conns = {}        # conn_id -> (state, err, local NameAddr)
 binds = {}        # sock_id -> kernel socket
+bound_local = {}  # sock_id -> NameAddr of the BindReply
 lock = threading.Lock()
 
 def pump(src, dst, on_eof=None):
@@ -195,7 +196,8 @@ def control(c):
                 k = kernel_bind(fam, ip, port, reuse, v6only, socket.SOCK_STREAM)
                 with lock:
                     binds[sock_id] = k
-                out = rh(0) + na(fam, ip, k.getsockname()[1])
+                    bound_local[sock_id] = na(fam, ip, k.getsockname()[1])
+                out = rh(0) + bound_local[sock_id]
             except OSError as e:
                 out = rh(e.errno) + na(0, b'\0' * 16, 0)
         elif op == 3:  # tcp_listen
@@ -206,9 +208,8 @@ def control(c):
                 out = rh(errno.EINVAL)
             else:
                 k.listen(backlog)
-                fam = 6 if k.family == socket.AF_INET6 else 4
-                ip = b'\0' * 16 if fam == 6 else bytes(VIRT) + b'\0' * 12
-                lname = name(b'L', na(fam, ip, k.getsockname()[1]) + struct.pack('<Q', sock_id))
+                # the 'L' name carries the local address exactly as the BindReply gave it
+                lname = name(b'L', bound_local[sock_id] + struct.pack('<Q', sock_id))
                 threading.Thread(target=accept_loop, args=(sock_id, k, lname), daemon=True).start()
                 out = rh(0)
         elif op == 4:  # tcp_release: the real node probes the 'L' name; we just drop the reservation
