@@ -1,0 +1,154 @@
+// lwIP netif per virtual network: Ethernet framing by lwIP (etharp_output, ethip6_output,
+// ethernet_input); we only move whole frames in and out.
+#include "stack/netif.hpp"
+
+#include <lwip/etharp.h>
+#include <lwip/ethip6.h>
+#include <lwip/ip4_addr.h>
+#include <lwip/ip6_addr.h>
+#include <netif/ethernet.h>
+
+#include <cstring>
+
+#include "stack/lwip_glue.hpp"
+
+namespace zt::stack {
+
+VirtualNetif::VirtualNetif(NetworkId nwid, Mac mac, uint32_t mtu, FrameOut out)
+    : nwid_(nwid), mac_(mac), mtu_(mtu), out_(std::move(out)) {
+    lwip_setup_once();
+    ip4_addr_t zero;
+    ip4_addr_set_zero(&zero);
+    if (!netif_add(&netif_, &zero, &zero, &zero, this, &VirtualNetif::init_cb, ethernet_input)) return;
+    added_ = true;
+    netif_set_link_up(&netif_);
+    netif_set_up(&netif_);
+}
+
+VirtualNetif::~VirtualNetif() {
+    if (added_) netif_remove(&netif_);
+}
+
+err_t VirtualNetif::init_cb(struct netif* n) {
+    auto* self = static_cast<VirtualNetif*>(n->state);
+    n->name[0] = 'z';
+    n->name[1] = 't';
+    n->hwaddr_len = ETH_HWADDR_LEN;
+    auto b = self->mac_.bytes();
+    std::memcpy(n->hwaddr, b.data(), ETH_HWADDR_LEN);
+    n->mtu = uint16_t(self->mtu_);
+#if LWIP_IPV6 && LWIP_ND6_ALLOW_RA_UPDATES
+    n->mtu6 = uint16_t(self->mtu_);
+#endif
+    // MLD6: lwIP joins each address's solicited-node group (nd6_adjust_mld_membership), so
+    // neighbour solicitations for our IPv6 addresses get through ip6_input.
+    n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
+    n->output = etharp_output;
+#if LWIP_IPV6
+    n->output_ip6 = ethip6_output;
+#endif
+    n->linkoutput = &VirtualNetif::linkoutput_cb;
+    return ERR_OK;
+}
+
+err_t VirtualNetif::linkoutput_cb(struct netif* n, struct pbuf* p) {
+    auto* self = static_cast<VirtualNetif*>(n->state);
+    if (!p || p->tot_len < SIZEOF_ETH_HDR) return ERR_ARG;
+    // lwIP keeps ownership of p; copy the (possibly chained) frame out.
+    self->txbuf_.resize(p->tot_len);
+    if (pbuf_copy_partial(p, self->txbuf_.data(), p->tot_len, 0) != p->tot_len) return ERR_BUF;
+    if (self->out_) self->out_(self->nwid_, std::span<const uint8_t>(self->txbuf_.data(), self->txbuf_.size()));
+    return ERR_OK;
+}
+
+std::vector<InetPrefix> VirtualNetif::set_addresses(const std::vector<InetPrefix>& addrs) {
+    std::vector<InetPrefix> in_effect;
+    // IPv4: one address per lwIP netif.
+    const InetPrefix* v4 = nullptr;
+    for (const auto& a : addrs)
+        if (a.addr.is_v4()) {
+            v4 = &a;
+            break;
+        }
+    ip4_addr_t ip, mask, gw;
+    ip4_addr_set_zero(&ip);
+    ip4_addr_set_zero(&mask);
+    ip4_addr_set_zero(&gw);
+    if (v4) {
+        std::memcpy(&ip.addr, v4->addr.ip.data(), 4);
+        uint32_t m = v4->len == 0 ? 0 : (0xffffffffu << (32 - v4->len));
+        mask.addr = lwip_htonl(m);
+        in_effect.push_back(*v4);
+    }
+    if (!ip4_addr_cmp(&ip, netif_ip4_addr(&netif_)) || !ip4_addr_cmp(&mask, netif_ip4_netmask(&netif_)))
+        netif_set_addr(&netif_, &ip, &mask, &gw);
+
+    // IPv6: slots 1..5 (slot 0 is the link-local slot; we configure none, so lwIP sends no
+    // router solicitations). Addresses go straight to PREFERRED: no DAD on a virtual network
+    // whose controller hands out the addresses.
+    std::vector<InetPrefix> want6;
+    for (const auto& a : addrs)
+        if (a.addr.is_v6() && !a.addr.is_link_local() && want6.size() < LWIP_IPV6_NUM_ADDRESSES - 1)
+            want6.push_back(a);
+    for (int i = 1; i < LWIP_IPV6_NUM_ADDRESSES; ++i) {
+        if (ip6_addr_isinvalid(netif_ip6_addr_state(&netif_, i))) continue;
+        InetAddr cur = from_ip_addr(*netif_ip_addr6(&netif_, i), 0);
+        bool keep = false;
+        for (const auto& w : want6) keep = keep || w.addr.same_ip(cur);
+        if (!keep) netif_ip6_addr_set_state(&netif_, i, IP6_ADDR_INVALID);
+    }
+    for (const auto& w : want6) {
+        ip_addr_t a = to_ip_addr(w.addr);
+        s8_t idx = netif_get_ip6_addr_match(&netif_, ip_2_ip6(&a));
+        if (idx < 0) {
+            if (netif_add_ip6_address(&netif_, ip_2_ip6(&a), &idx) != ERR_OK || idx < 0) continue;
+        }
+        netif_ip6_addr_set_state(&netif_, idx, IP6_ADDR_PREFERRED);
+        in_effect.push_back(w);
+    }
+    addrs_ = in_effect;
+    return in_effect;
+}
+
+void VirtualNetif::set_mtu(uint32_t mtu) {
+    mtu_ = mtu;
+    netif_.mtu = uint16_t(mtu);
+#if LWIP_IPV6 && LWIP_ND6_ALLOW_RA_UPDATES
+    netif_.mtu6 = uint16_t(mtu);
+#endif
+}
+
+bool VirtualNetif::has_address(const InetAddr& a) const {
+    for (const auto& p : addrs_)
+        if (p.addr.same_ip(a)) return true;
+    return false;
+}
+
+bool VirtualNetif::on_link(const InetAddr& a) const {
+    for (const auto& p : addrs_)
+        if (p.contains(a)) return true;
+    for (const auto& p : routes_)
+        if (p.contains(a)) return true;
+    return false;
+}
+
+bool VirtualNetif::is_broadcast_for(const InetAddr& a) const {
+    if (!a.is_v4()) return false;
+    if (a.ip[0] == 255 && a.ip[1] == 255 && a.ip[2] == 255 && a.ip[3] == 255) return true;
+    for (const auto& p : addrs_) {
+        auto b = p.broadcast();
+        if (b && b->same_ip(a)) return true;
+    }
+    return false;
+}
+
+void VirtualNetif::input(std::span<const uint8_t> frame) {
+    if (!added_ || frame.size() < SIZEOF_ETH_HDR || frame.size() > 0xffff) return;
+    PbufRef p(pbuf_alloc(PBUF_RAW, u16_t(frame.size()), PBUF_RAM));
+    if (!p) return;
+    std::memcpy(p.get()->payload, frame.data(), frame.size());
+    // netif->input takes ownership on ERR_OK and leaves it to us otherwise.
+    if (netif_.input(p.get(), &netif_) == ERR_OK) p.release();
+}
+
+}  // namespace zt::stack

@@ -1,0 +1,110 @@
+// The node's TCP/IP side: one lwIP netif per virtual network and the bridges that connect
+// app-side unix sockets (docs/ARCHITECTURE.md "The fd model") to lwIP pcbs. This is the only
+// header of stack/ the node runtime includes; it exposes no lwIP type.
+//
+// Threading: everything runs on the node's loop thread (the Reactor's thread).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+#include "intercept/control_protocol.hpp"
+#include "stack/inet.hpp"
+#include "stack/reactor.hpp"
+
+namespace zt::stack {
+
+enum class LogLevel { debug, info, warn, error };
+using LogFn = std::function<void(LogLevel, const std::string&)>;
+
+// One joined virtual network as the stack sees it.
+struct NetworkSetup {
+    NetworkId nwid;
+    Mac mac;                          // our MAC on this network
+    uint32_t mtu = 2800;
+    std::vector<InetPrefix> addrs;    // assigned to us; lwIP uses the first IPv4 and up to 5 IPv6
+    std::vector<InetPrefix> routes;   // extra on-link prefixes (managed routes without a gateway)
+};
+
+struct StackOptions {
+    uint64_t home_hash = 0;  // names the 'T', 'L' and 'A' sockets
+    uid_t uid = 0;           // the only peer uid served (SO_PEERCRED)
+    LogFn log;               // may be empty
+};
+
+struct StackStats {
+    uint64_t frames_in = 0, frames_out = 0, frames_dropped = 0;
+    uint64_t tcp_conns_total = 0, tcp_splices_total = 0;
+    uint64_t udp_dropped_app_full = 0, udp_dropped_bad = 0;
+};
+
+class Stack {
+public:
+    // `send_frame` receives every Ethernet frame lwIP transmits (dst MAC, src MAC, ethertype,
+    // payload). It must not call on_frame() synchronously.
+    using FrameOut = std::function<void(NetworkId, std::span<const uint8_t>)>;
+
+    Stack(Reactor& reactor, StackOptions options, FrameOut send_frame);
+    ~Stack();
+    Stack(const Stack&) = delete;
+    Stack& operator=(const Stack&) = delete;
+
+    // Initialises lwIP and opens the 'T' listener. False with a message on failure.
+    bool start(std::string& error);
+    // Accepts the connections waiting on 'T'; returns how many (the node checks this before
+    // it exits), then stop_accepting() closes 'T'.
+    int accept_pending();
+    void stop_accepting();
+
+    // Adds, updates and removes netifs so that they match `networks`.
+    void set_networks(const std::vector<NetworkSetup>& networks);
+    // The networks as configured in lwIP (addresses lwIP cannot use are left out).
+    const std::vector<NetworkSetup>& networks() const;
+
+    // A frame from the virtual network. Frames for other hosts, from our own addresses, or
+    // malformed are dropped and counted.
+    void on_frame(NetworkId nwid, std::span<const uint8_t> frame);
+
+    // Control operations (intercept/control_protocol.hpp), named op_<Op>. Errors are positive
+    // errnos. (Not plain tcp_listen etc.: lwIP defines some of those names as macros.)
+    struct BindResult {
+        int err = 0;
+        ztctl::NameAddr local{};
+    };
+    BindResult op_tcp_bind(const ztctl::TcpBind& req);
+    int op_tcp_listen(const ztctl::TcpListen& req);
+    int op_tcp_release(uint64_t sock_id);
+    struct ConnStatus {
+        ztctl::ConnState state = ztctl::ConnState::unknown;
+        int conn_err = 0;
+        ztctl::NameAddr local{}, peer{};
+    };
+    ConnStatus op_conn_status(uint64_t conn_id) const;
+    struct UdpOpenResult {
+        int err = 0;
+        ztctl::NameAddr local{};
+        int app_fd = -1;  // the app's SOCK_SEQPACKET end; the caller sends it and closes it
+    };
+    UdpOpenResult op_udp_open(const ztctl::UdpOpen& req);
+    BindResult op_udp_connect(const ztctl::UdpConnect& req);
+    int op_set_option(const ztctl::SetOption& req);
+
+    // Bridged TCP connections (any state), splices, listening sockets and UDP sockets: the
+    // node must not exit while this is non-zero.
+    size_t live_count() const;
+    StackStats stats() const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace zt::stack

@@ -1,0 +1,142 @@
+// PRIVATE to stack/: one bridged TCP connection, an lwIP pcb on one side and the node's end
+// of an AF_UNIX stream (the app's carrier) on the other.
+//
+// States:
+//   connecting  client: tcp_connect sent; the app's preamble stays unread, so the app sees no
+//               POLLOUT. established -> consume the preamble in one recv -> open.
+//               err callback -> record the reason, close the fd unread (app: OUT|ERR|HUP).
+//   linking     accepted: lwIP accepted; our connector (bound to the 'A' name) connects to the
+//               app's 'L' listener; EAGAIN (backlog full) -> retry every 20 ms for 5 s, then
+//               RST; ECONNREFUSED -> the listener is gone: RST, and the bridge closes it.
+//   open        the pump (below). -> done when both directions have finished, or on RST.
+//   done        pcb detached, fd closed; the bridge deletes the object from the loop.
+//
+// The pump, back-pressure both ways, nothing dropped or reordered:
+//   app -> net  recv() from the fd only while tcp_sndbuf() has room; bytes lwIP refuses
+//               (ERR_MEM) wait in `carry_`; EPOLLIN is dropped while lwIP is full and the
+//               `sent` callback resumes. EOF -> tcp_shutdown(tx) (FIN).
+//   net -> app  pbufs queue in `rxq_` and are written to the fd; tcp_recved() only for bytes
+//               the fd took, so lwIP's window closes while the app does not read. Remote FIN
+//               -> shutdown(fd, SHUT_WR) once the queue is empty.
+//   app close   (EPOLLHUP / EPIPE): data still queued for the app, or abort_on_close -> RST;
+//               otherwise the app's remaining bytes are sent, then tcp_close (FIN).
+//   remote RST  the fd is closed at once (the app reads ECONNRESET if it had unread bytes in
+//               flight to us, EOF otherwise).
+//
+// lwIP may free the pcb under us only through the err callback, which clears pcb_. Before we
+// close or abort a pcb ourselves we detach every callback, so lwIP never calls a dead object.
+#pragma once
+
+#include <lwip/tcp.h>
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "stack/inet.hpp"
+#include "stack/lwip_glue.hpp"
+#include "stack/names.hpp"
+#include "stack/reactor.hpp"
+
+namespace zt::stack {
+
+class TcpBridge;
+class StackContext;
+
+struct KeepaliveOpts {
+    bool on = false;
+    uint32_t idle_s = 0, intvl_s = 0, cnt = 0;  // 0 = lwIP default
+};
+void apply_keepalive(struct tcp_pcb* pcb, const KeepaliveOpts& ka);
+
+class TcpConn {
+public:
+    enum class Role : uint8_t { client, accepted };
+    enum class State : uint8_t { connecting, linking, open, done };
+
+    // Takes ownership of `pcb` (callbacks installed here) and `fd`.
+    TcpConn(TcpBridge& bridge, StackContext& ctx, Role role, struct tcp_pcb* pcb, int fd);
+    ~TcpConn();
+    TcpConn(const TcpConn&) = delete;
+    TcpConn& operator=(const TcpConn&) = delete;
+
+    // client: tcp_connect() has been issued; `fd` holds the unread preamble.
+    void begin_connecting(uint64_t conn_id, uint32_t preamble_len, const InetAddr& peer);
+    // accepted: `fd` is an unconnected stream socket bound to the 'A' name.
+    void begin_linking(uint64_t uniq, uint64_t listener_sock_id, const UnixName& lname);
+
+    // keepalive options and abort_on_close; returns an errno.
+    int set_option(uint16_t option, int32_t value);
+    // Tears the connection down with a RST (node shutdown, listener gone).
+    void abort();
+
+    Role role() const { return role_; }
+    State state() const { return state_; }
+    uint64_t conn_id() const { return conn_id_; }
+    uint64_t uniq() const { return uniq_; }
+
+private:
+    enum class End : uint8_t { close, abort };
+
+    // lwIP callbacks (arg = TcpConn*).
+    static err_t on_connected_cb(void* arg, struct tcp_pcb* pcb, err_t err);
+    static err_t on_recv_cb(void* arg, struct tcp_pcb* pcb, struct pbuf* p, err_t err);
+    static err_t on_sent_cb(void* arg, struct tcp_pcb* pcb, u16_t len);
+    static err_t on_poll_cb(void* arg, struct tcp_pcb* pcb);
+    static void on_err_cb(void* arg, err_t err);
+
+    void handle_connected();
+    void handle_recv(struct pbuf* p);
+    void handle_err(err_t err);
+    void handle_fd(uint32_t events);
+    void try_link();
+
+    void progress();  // pump both ways, then settle and update the epoll interest
+    void pump_app_to_net();
+    void flush_to_app();
+    void try_fin();
+    void settle();  // finishes when both directions are done
+    void update_interest();
+    void finish(End how);
+    void install_callbacks();
+    void detach_pcb();
+
+    TcpBridge& bridge_;
+    StackContext& ctx_;
+    const Role role_;
+    State state_ = State::connecting;
+    struct tcp_pcb* pcb_;
+    int fd_;
+    bool fd_watched_ = false;
+    uint32_t watched_events_ = 0;
+
+    uint64_t conn_id_ = 0;   // client: the shim's conn_id (ConnStatus key)
+    uint64_t uniq_ = 0;      // accepted: the 'A' name's uniq (SetOption key)
+    uint32_t preamble_left_ = 0;
+    InetAddr local_, peer_;
+
+    // linking
+    UnixName lname_;
+    uint64_t listener_sock_id_ = 0;
+    Ticks link_deadline_ = 0;
+    Reactor::TimerId link_timer_ = 0;
+
+    // pump state
+    std::vector<uint8_t> carry_;   // read from the app, refused by tcp_write (ERR_MEM)
+    std::deque<PbufRef> rxq_;      // from the network, not yet written to the app
+    size_t rx_off_ = 0;            // bytes of rxq_.front() already written
+    bool app_eof_ = false;         // recv() returned 0
+    bool fin_sent_ = false;        // tcp_shutdown(tx) done
+    bool remote_fin_ = false;      // lwIP delivered the FIN
+    bool fd_wr_shut_ = false;      // shutdown(fd, SHUT_WR) done
+    bool app_gone_ = false;        // the app closed its end (HUP/EPIPE)
+    bool abort_on_close_ = false;  // SO_LINGER {1, 0}
+
+    // lwIP callback bookkeeping: aborting our pcb inside one of its callbacks must be
+    // reported to lwIP by returning ERR_ABRT.
+    int cb_depth_ = 0;
+    bool aborted_in_cb_ = false;
+    friend struct CallbackScope;
+};
+
+}  // namespace zt::stack

@@ -1,0 +1,66 @@
+// ztnode configuration: $ZT_HOME, the optional file $ZT_HOME/ztintercept.conf (`key = value`
+// lines, # comments) and environment overrides. Every error names its source (file:line or
+// the variable) and the problem, in one line.
+//
+//   port = 9993                       UDP port, 0 = random              env ZT_PORT
+//   network = <nwid16> [<ip>/<len>]... repeatable                        env ZT_NETWORKS
+//   peer = <peer> <endpoint>          repeatable; <peer> = 10-hex address env ZT_PEERS
+//                                     or identity.public "addr:0:hex"; endpoint 1.2.3.4/9993
+//   log_level = info                  trace debug info warn error critical off  env ZT_LOG_LEVEL
+//   mtu = 2800                        virtual MTU (576..10000)           env ZT_MTU
+//   linger = 5                        seconds to stay up once unused     env ZT_NODE_LINGER
+//
+// ZT_NETWORKS is a comma-separated list of network entries whose fields are separated by '='
+// or spaces ("c41b8868ac000001=10.147.17.11/24"); ZT_PEERS a comma-separated list of
+// "<peer>@<endpoint>". An environment list replaces the file's list.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/types.hpp"
+#include "stack/inet.hpp"
+
+namespace zt::node {
+
+struct NetworkConfig {
+    NetworkId nwid;
+    std::vector<stack::InetPrefix> addrs;  // static addresses (at most 8)
+};
+
+struct PeerConfig {
+    Address address;
+    std::string identity;  // the full identity.public text if given, else empty
+    Endpoint endpoint;
+};
+
+struct Config {
+    std::string home;       // absolute path of ZT_HOME
+    std::string conf_path;  // home + "/ztintercept.conf"
+    uint16_t port = 9993;
+    uint32_t mtu = 2800;
+    std::vector<NetworkConfig> networks;
+    std::vector<PeerConfig> peers;
+    std::string log_level = "info";
+    int linger_s = 5;
+};
+
+// Looks up an environment variable; nullptr when unset.
+using EnvFn = std::function<const char*(const char*)>;
+
+// ZT_HOME (required, made absolute), then the file if it exists, then the environment.
+// Does not create the home directory.
+std::optional<Config> load_config(const EnvFn& env, std::string& error);
+
+// The pieces, for tests. `source` names the text in errors ("<source>:<line>: ...").
+bool parse_config_text(std::string_view text, std::string_view source, Config& cfg, std::string& error);
+bool apply_env(const EnvFn& env, Config& cfg, std::string& error);
+// "<nwid> [<prefix>]..." with '=' or whitespace between fields.
+std::optional<NetworkConfig> parse_network(std::string_view spec, std::string& why);
+std::optional<PeerConfig> parse_peer(std::string_view peer, std::string_view endpoint, std::string& why);
+
+}  // namespace zt::node

@@ -1,0 +1,49 @@
+// The 'K' control listener (SOCK_SEQPACKET): one connection per app process, one reply per
+// request, in order (intercept/control_protocol.hpp). Only the node's own uid is served.
+// Malformed requests get EINVAL when they carry a request id, and are dropped otherwise.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <unordered_set>
+
+#include "stack/stack.hpp"
+#include "tools/ztnode/event_loop.hpp"
+
+namespace zt::node {
+
+class ControlServer {
+public:
+    ControlServer(EventLoop& loop, stack::Stack& stack, uint64_t home_hash, uid_t uid,
+                  std::function<uint64_t()> node_address);
+    ~ControlServer();
+    ControlServer(const ControlServer&) = delete;
+    ControlServer& operator=(const ControlServer&) = delete;
+
+    bool start(std::string& error);
+    // Accepts whatever waits in the backlog; returns how many connections that was.
+    int accept_pending();
+    void close_listener();
+    size_t connection_count() const { return conns_.size(); }
+
+    // Handles one request from connection `fd` (exposed for tests of the dispatcher).
+    void handle_message(int fd, const uint8_t* msg, size_t len);
+
+private:
+    void on_readable(int fd, uint32_t events);
+    bool send_reply(int fd, const void* data, size_t len, int pass_fd = -1);
+    void drop(int fd);
+
+    EventLoop& loop_;
+    stack::Stack& stack_;
+    uint64_t home_hash_;
+    uid_t uid_;
+    std::function<uint64_t()> node_address_;
+    int listen_fd_ = -1;
+    std::unordered_set<int> conns_;
+};
+
+}  // namespace zt::node

@@ -1,0 +1,63 @@
+// The boundary between the node runtime and whatever carries Ethernet frames between nodes:
+// the ZeroTier core in production ("CoreLink", outside this folder), a plain-UDP test link in
+// test/stack/. The runtime owns the loop, the stack and the control server; the link owns its
+// sockets and timers (registered with the runtime's EventLoop) and reports who we are.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/types.hpp"
+#include "stack/inet.hpp"
+#include "stack/stack.hpp"
+#include "tools/ztnode/config.hpp"
+#include "tools/ztnode/event_loop.hpp"
+
+namespace zt::node {
+
+// One virtual network the link has joined, as the stack and the hello reply need it.
+struct LinkNetwork {
+    NetworkId nwid;
+    uint32_t mtu = 2800;
+    std::vector<stack::InetPrefix> addrs;   // assigned to us (static config or the controller)
+    std::vector<stack::InetPrefix> routes;  // managed routes that are on-link (no gateway)
+};
+
+// What the runtime offers a link. All calls on the loop thread.
+class LinkHost {
+public:
+    virtual ~LinkHost() = default;
+    // Register fds and timers here; never block.
+    virtual EventLoop& loop() = 0;
+    // A frame from the network for `nwid` (dst MAC, src MAC, ethertype, payload). The runtime
+    // hands it to the stack synchronously; the span need not outlive the call.
+    virtual void deliver_frame(NetworkId nwid, std::span<const uint8_t> frame) = 0;
+    // networks() (or address()) changed: the runtime re-reads them and reconfigures the stack.
+    virtual void networks_changed() = 0;
+    virtual void log(stack::LogLevel level, const std::string& message) = 0;
+};
+
+class Link {
+public:
+    virtual ~Link() = default;
+    // Opens sockets, registers them with host.loop(). False with a one-line reason on failure
+    // (the node then exits 1 with that line).
+    virtual bool start(LinkHost& host, std::string& error) = 0;
+    // Our 40-bit ZeroTier address; with the network id it gives our MAC (Mac::from_address).
+    virtual Address address() const = 0;
+    virtual std::vector<LinkNetwork> networks() const = 0;
+    // A frame the stack transmits on `nwid`. Must not call LinkHost::deliver_frame from
+    // inside this call (the stack may be mid-operation); queue or defer instead.
+    virtual void send_frame(NetworkId nwid, std::span<const uint8_t> frame) = 0;
+    // The node is exiting: close sockets (the loop will not run again).
+    virtual void stop() {}
+};
+
+// Builds the link for a configuration; the node binary passes its own, tests theirs.
+using LinkFactory = std::function<std::unique_ptr<Link>(const Config&)>;
+
+}  // namespace zt::node

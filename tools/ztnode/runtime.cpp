@@ -1,0 +1,212 @@
+// The node runtime and the ztnode program flow (runtime.hpp).
+#include "tools/ztnode/runtime.hpp"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "stack/names.hpp"
+#include "tools/ztnode/process.hpp"
+
+namespace zt::node {
+
+namespace {
+constexpr Ticks kLingerCheckMs = 250;
+constexpr int kLockWaitMs = 5000;
+
+sigset_t exit_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    return set;
+}
+
+spdlog::level::level_enum to_spdlog(stack::LogLevel l) {
+    switch (l) {
+    case stack::LogLevel::debug: return spdlog::level::debug;
+    case stack::LogLevel::info: return spdlog::level::info;
+    case stack::LogLevel::warn: return spdlog::level::warn;
+    case stack::LogLevel::error: return spdlog::level::err;
+    }
+    return spdlog::level::info;
+}
+}  // namespace
+
+Runtime::Runtime(Config cfg, std::unique_ptr<Link> link) : cfg_(std::move(cfg)), link_(std::move(link)) {
+    home_hash_ = stack::home_hash_of(cfg_.home);
+}
+
+Runtime::~Runtime() {
+    control_.reset();
+    stack_.reset();
+    if (link_) link_->stop();
+    link_.reset();
+    if (signal_fd_ >= 0) {
+        loop_.remove_fd(signal_fd_);
+        ::close(signal_fd_);
+    }
+}
+
+bool Runtime::init(std::string& error) {
+    if (!loop_.ok()) {
+        error = std::string("epoll/timerfd: ") + std::strerror(errno);
+        return false;
+    }
+    stack::StackOptions opts;
+    opts.home_hash = home_hash_;
+    opts.uid = ::getuid();
+    opts.log = [](stack::LogLevel l, const std::string& m) { spdlog::log(to_spdlog(l), "{}", m); };
+    stack_ = std::make_unique<stack::Stack>(loop_, opts, [this](NetworkId nwid, std::span<const uint8_t> frame) {
+        if (link_) link_->send_frame(nwid, frame);
+    });
+    if (!stack_->start(error)) return false;
+    control_ = std::make_unique<ControlServer>(loop_, *stack_, home_hash_, ::getuid(),
+                                               [this] { return link_ ? link_->address().value() : 0; });
+    if (!control_->start(error)) return false;
+    if (!link_ || !link_->start(*this, error)) {
+        if (error.empty()) error = "no link";
+        return false;
+    }
+    networks_changed();
+
+    // SIGTERM/SIGINT/SIGHUP end the loop cleanly (node_main blocked them at the start).
+    sigset_t set = exit_signals();
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+    signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd_ >= 0) {
+        loop_.add_fd(signal_fd_, EPOLLIN, [this](uint32_t) {
+            signalfd_siginfo si{};
+            while (::read(signal_fd_, &si, sizeof si) == ssize_t(sizeof si))
+                spdlog::info("signal {}: exiting", si.ssi_signo);
+            loop_.stop();
+        });
+    }
+    spdlog::info("node {} serving home {} (hash {:016x})", link_->address().to_string(), cfg_.home, home_hash_);
+    return true;
+}
+
+void Runtime::deliver_frame(NetworkId nwid, std::span<const uint8_t> frame) {
+    if (stack_) stack_->on_frame(nwid, frame);
+}
+
+void Runtime::networks_changed() {
+    std::vector<stack::NetworkSetup> setups;
+    for (const auto& n : link_->networks()) {
+        stack::NetworkSetup s;
+        s.nwid = n.nwid;
+        s.mac = Mac::from_address(link_->address(), n.nwid);
+        s.mtu = n.mtu;
+        s.addrs = n.addrs;
+        s.routes = n.routes;
+        setups.push_back(std::move(s));
+    }
+    stack_->set_networks(setups);
+}
+
+void Runtime::log(stack::LogLevel level, const std::string& message) { spdlog::log(to_spdlog(level), "{}", message); }
+
+void Runtime::check_linger() {
+    loop_.add_timer(kLingerCheckMs, [this] { check_linger(); });
+    bool idle = control_->connection_count() == 0 && stack_->live_count() == 0;
+    if (!idle) {
+        idle_since_ = -1;
+        return;
+    }
+    Ticks now = loop_.now();
+    if (idle_since_ < 0) idle_since_ = now;
+    if (now - idle_since_ < Ticks(cfg_.linger_s) * 1000) return;
+    // Last look at the backlogs: a client that connected just now keeps us alive.
+    if (control_->accept_pending() + stack_->accept_pending() > 0) {
+        idle_since_ = -1;
+        return;
+    }
+    spdlog::info("idle for {} s: exiting", cfg_.linger_s);
+    control_->close_listener();
+    stack_->stop_accepting();
+    loop_.stop();
+}
+
+int Runtime::run(bool linger_exit) {
+    linger_exit_ = linger_exit;
+    if (linger_exit_) loop_.add_timer(kLingerCheckMs, [this] { check_linger(); });
+    loop_.run();
+    spdlog::info("node exit");
+    return 0;
+}
+
+int node_main(int argc, char** argv, const LinkFactory& make_link) {
+    ::signal(SIGPIPE, SIG_IGN);
+    // Held until the loop reads them from a signalfd: a SIGTERM that arrives while we start
+    // up (the control socket may already answer) still ends the node cleanly.
+    sigset_t exit_set = exit_signals();
+    sigprocmask(SIG_BLOCK, &exit_set, nullptr);
+    bool daemon = false, linger_exit = true;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--daemonize") {
+            daemon = true;
+        } else if (a == "--foreground") {
+            daemon = false;
+        } else if (a == "--no-linger-exit") {
+            linger_exit = false;
+        } else if (a == "--help" || a == "-h") {
+            std::printf("usage: ztnode [--daemonize | --foreground] [--no-linger-exit]\n"
+                        "  configuration: $ZT_HOME/ztintercept.conf and ZT_* variables (see docs)\n");
+            return 0;
+        } else {
+            std::fprintf(stderr, "ztnode: unknown argument '%s' (try --help)\n", a.c_str());
+            return 2;
+        }
+    }
+    std::string error;
+    auto cfg = load_config([](const char* n) { return std::getenv(n); }, error);
+    if (!cfg) {
+        std::fprintf(stderr, "ztnode: %s\n", error.c_str());
+        return 1;
+    }
+    std::string real;
+    if (!ensure_home(cfg->home, real, error)) {
+        std::fprintf(stderr, "ztnode: ZT_HOME %s\n", error.c_str());
+        return 1;
+    }
+    cfg->home = real;
+    uint64_t hash = stack::home_hash_of(real);
+    int lock_fd = -1;
+    switch (acquire_lock(real + "/ztnode.lock", hash, kLockWaitMs, lock_fd, error)) {
+    case LockResult::acquired: break;
+    case LockResult::held_elsewhere: return 0;  // another node serves this home
+    case LockResult::error: std::fprintf(stderr, "ztnode: %s\n", error.c_str()); return 1;
+    }
+    if (!setup_logging(real + "/ztnode.log", cfg->log_level, error)) {
+        std::fprintf(stderr, "ztnode: %s\n", error.c_str());
+        return 1;
+    }
+    int status = 0;
+    {
+        Runtime rt(*cfg, make_link(*cfg));
+        if (!rt.init(error)) {
+            spdlog::error("startup failed: {}", error);
+            std::fprintf(stderr, "ztnode: %s\n", error.c_str());
+            return 1;
+        }
+        // Detach only now: startup errors above still reach the spawning app's stderr.
+        if (daemon && !daemonize(error)) {
+            std::fprintf(stderr, "ztnode: %s\n", error.c_str());
+            return 1;
+        }
+        status = rt.run(linger_exit);
+    }
+    spdlog::shutdown();
+    ::close(lock_fd);
+    return status;
+}
+
+}  // namespace zt::node
