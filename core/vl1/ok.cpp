@@ -46,7 +46,7 @@ void OkHello::serialize(Writer& w) const {
     if (source || worlds) source.value_or(wire::InetAddress{}).serialize(w);
     if (worlds) {
         if (worlds->size() > 0xffff) {
-            w.reserve(w.capacity() + 1);  // cannot be encoded: poison the writer
+            (void)w.reserve(w.capacity() + 1);  // cannot be encoded: fail the writer (w.ok() false)
             return;
         }
         w.u16be(uint16_t(worlds->size()));

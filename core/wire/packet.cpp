@@ -13,6 +13,21 @@ namespace {
 
 constexpr size_t kEncryptedFrom = kPacketIdxVerb;  // the verb byte and the payload (27..end)
 
+// §4.2 per-packet key K': key[0..31] XOR the packet's first 18 bytes, its flags without the
+// hop bits and its length (little-endian). pkt.size() >= 19.
+void mangle_key(const SymmetricKey& key, std::span<const uint8_t> pkt, uint8_t out[32]) {
+    Reader r{pkt};
+    auto head = r.bytes(kPacketIdxMac);  // packet id, dest, source, flags
+    const size_t len = pkt.size();
+    const uint8_t* k = key.data();
+    for (size_t i = 0; i < 32; ++i) out[i] = k[i];
+    if (head.size() != kPacketIdxMac) return;  // precondition violated: plain key
+    for (size_t i = 0; i < kPacketIdxFlags; ++i) out[i] ^= head[i];
+    out[kPacketIdxFlags] ^= uint8_t(head[kPacketIdxFlags] & kFlagsAuthenticatedMask);
+    out[19] ^= uint8_t(len & 0xff);  // length little-endian (§4.2)
+    out[20] ^= uint8_t((len >> 8) & 0xff);
+}
+
 // Wipes its array when it goes out of scope (per-packet key, keystream block, tag).
 template <size_t N>
 struct Scrubbed {
@@ -97,19 +112,6 @@ void PacketHeader::serialize(Writer& w) const {
 void PacketHeader::write_to(std::span<uint8_t> pkt) const {
     Writer w{pkt.first(pkt.size() < kPacketMinLength ? pkt.size() : kPacketMinLength)};
     serialize(w);
-}
-
-void mangle_key(const SymmetricKey& key, std::span<const uint8_t> pkt, uint8_t out[32]) {
-    Reader r{pkt};
-    auto head = r.bytes(kPacketIdxMac);  // packet id, dest, source, flags
-    const size_t len = pkt.size();
-    const uint8_t* k = key.data();
-    for (size_t i = 0; i < 32; ++i) out[i] = k[i];
-    if (head.size() != kPacketIdxMac) return;  // precondition violated: plain key
-    for (size_t i = 0; i < kPacketIdxFlags; ++i) out[i] ^= head[i];
-    out[kPacketIdxFlags] ^= uint8_t(head[kPacketIdxFlags] & kFlagsAuthenticatedMask);
-    out[19] ^= uint8_t(len & 0xff);  // length little-endian (§4.2)
-    out[20] ^= uint8_t((len >> 8) & 0xff);
 }
 
 Result<void, Drop> armor(std::span<uint8_t> pkt, const SymmetricKey& key, Cipher cipher, crypto::AesGmacSiv* aes) {

@@ -103,10 +103,6 @@ struct PacketHeader {
 [[nodiscard]] Result<Cipher, Drop> dearmor(std::span<uint8_t> pkt, const SymmetricKey& key,
                                            crypto::AesGmacSiv* aes = nullptr);
 
-// §4.2 per-packet key: K' from key[0..31] and the packet's first 19 bytes and length.
-// Exposed for tests; armor/dearmor call it.
-void mangle_key(const SymmetricKey& key, std::span<const uint8_t> pkt, uint8_t out[32]);
-
 // §4.5 HELLO cryptField: XORs pkt[offset..end] with Salsa20/12(key[0..31], nonce = packet id
 // with byte 7 & 0xF8) from keystream byte 0. Its own inverse. `offset` counts from the start
 // of the packet (28 + vl1::Hello::moon_section_offset()); offset >= size is a no-op.
@@ -115,6 +111,7 @@ void crypt_hello_field(std::span<uint8_t> pkt, size_t offset, const SymmetricKey
 // §4.6 receive: if the verb byte has 0x80 set, decompresses pkt[28..] into `scratch`
 // (header copied, 0x80 cleared; output payload at most 10024 - 28 bytes) and returns a view
 // of scratch; otherwise returns pkt itself. A bad LZ4 block is Drop::bad_compression.
+// pkt must not lie inside scratch.
 [[nodiscard]] Result<std::span<const uint8_t>, Drop> decompress(std::span<const uint8_t> pkt, PacketBuf& scratch);
 
 // §4.6 send (upstream rule): compresses the payload in place if it is longer than 64 bytes
