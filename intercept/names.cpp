@@ -68,6 +68,7 @@ bool decode_name(const sockaddr* sa, socklen_t len, DecodedName& out) {
     switch (out.kind) {
     case NameKind::control:
     case NameKind::tcp_connect:
+    case NameKind::status:
         return n == ztctl::kNodeNameLen;
     case NameKind::listener:
     case NameKind::client:

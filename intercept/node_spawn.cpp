@@ -24,12 +24,18 @@ namespace {
 
 bool executable(const char* p) { return access(p, X_OK) == 0; }
 
+// out = a + b, if it fits.
+bool concat(char* out, size_t cap, const char* a, const char* b) {
+    const size_t na = strlen(a), nb = strlen(b);
+    if (na + nb + 1 > cap) return false;
+    memcpy(out, a, na);
+    memcpy(out + na, b, nb + 1);
+    return true;
+}
+
 // Fills `out` with the node binary's path; false if none was found.
 bool find_node_binary(char* out, size_t cap) {
-    if (g_cfg.node_bin[0]) {
-        snprintf(out, cap, "%s", g_cfg.node_bin);
-        return true;
-    }
+    if (g_cfg.node_bin[0]) return concat(out, cap, g_cfg.node_bin, "");
     Dl_info info{};
     char lib[PATH_MAX];
     if (dladdr(reinterpret_cast<void*>(&find_node_binary), &info) && info.dli_fname &&
@@ -37,10 +43,8 @@ bool find_node_binary(char* out, size_t cap) {
         char* slash = strrchr(lib, '/');
         if (slash) {
             *slash = '\0';
-            snprintf(out, cap, "%s/ztnode", lib);
-            if (executable(out)) return true;
-            snprintf(out, cap, "%s/../tools/ztnode/ztnode", lib);
-            if (executable(out)) return true;
+            if (concat(out, cap, lib, "/ztnode") && executable(out)) return true;
+            if (concat(out, cap, lib, "/../tools/ztnode/ztnode") && executable(out)) return true;
         }
     }
     return false;
@@ -51,7 +55,7 @@ bool find_node_binary(char* out, size_t cap) {
 int spawn_node() noexcept {
     char path[PATH_MAX];
     const bool found = find_node_binary(path, sizeof path);
-    if (!found) snprintf(path, sizeof path, "ztnode");  // last resort: $PATH
+    if (!found) concat(path, sizeof path, "ztnode", "");  // last resort: $PATH
 
     size_t n = 0;
     for (char** e = environ; e && *e; ++e) ++n;
@@ -63,7 +67,7 @@ int spawn_node() noexcept {
     envp[k] = nullptr;
 
     char errpath[PATH_MAX + 32];
-    snprintf(errpath, sizeof errpath, "%s/ztnode.stderr", g_cfg.home);
+    if (!concat(errpath, sizeof errpath, g_cfg.home, "/ztnode.stderr")) concat(errpath, sizeof errpath, "/dev/null", "");
 
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
