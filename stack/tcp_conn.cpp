@@ -1,6 +1,8 @@
 // One bridged TCP connection: the state machine and the data pump described in tcp_conn.hpp.
 #include "stack/tcp_conn.hpp"
 
+#include <lwip/etharp.h>
+
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@ namespace zt::stack {
 namespace {
 constexpr Ticks kLinkRetryMs = 20;
 constexpr Ticks kLinkTimeoutMs = 5000;
+constexpr Ticks kArpGiveUpMs = 3000;  // Linux: 3 ARP probes, 1 s apart
 constexpr size_t kIoChunk = 0xffff;  // tcp_write takes a u16_t length
 constexpr int kMaxIov = 32;
 constexpr u8_t kPollInterval = 2;  // lwIP coarse ticks (500 ms each)
@@ -150,11 +153,31 @@ void TcpConn::begin_connecting(uint64_t conn_id, uint32_t preamble_len, const In
     if (err != ERR_OK) {
         bridge_.record_end(conn_id_, ztctl::ConnState::failed, errno_from_err(err, ErrWhen::call));
         finish(End::close);
+        return;
     }
+    if (peer.is_v4())
+        link_timer_ = ctx_.reactor().add_timer(kArpGiveUpMs, [this] {
+            link_timer_ = 0;
+            check_arp();
+        });
+}
+
+void TcpConn::check_arp() {
+    if (state_ != State::connecting || !pcb_) return;
+    struct netif* n = netif_get_by_index(pcb_->netif_idx);
+    struct eth_addr* mac = nullptr;
+    const ip4_addr_t* ip = nullptr;
+    if (!n || etharp_find_addr(n, ip_2_ip4(&pcb_->remote_ip), &mac, &ip) >= 0) return;  // the host is there
+    bridge_.record_end(conn_id_, ztctl::ConnState::failed, EHOSTUNREACH);
+    finish(End::close);
 }
 
 void TcpConn::handle_connected() {
     if (state_ != State::connecting || !pcb_) return;
+    if (link_timer_) {  // the ARP check
+        ctx_.reactor().cancel_timer(link_timer_);
+        link_timer_ = 0;
+    }
     local_ = from_ip_addr(pcb_->local_ip, pcb_->local_port);
     // Consume the whole preamble in one recv: this is what releases the app's POLLOUT
     // (research/fd-model-facts.md Q1). Bytes the app wrote after it stay queued.

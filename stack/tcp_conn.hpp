@@ -5,6 +5,8 @@
 //   connecting  client: tcp_connect sent; the app's preamble stays unread, so the app sees no
 //               POLLOUT. established -> consume the preamble in one recv -> open.
 //               err callback -> record the reason, close the fd unread (app: OUT|ERR|HUP).
+//               IPv4 next hop still unresolved by ARP after 3 s -> EHOSTUNREACH, as a kernel
+//               reports a host that does not answer ARP.
 //   linking     accepted: lwIP accepted; our connector (bound to the 'A' name) connects to the
 //               app's 'L' listener; EAGAIN (backlog full) -> retry every 20 ms for 5 s, then
 //               RST; ECONNREFUSED -> the listener is gone: RST, and the bridge closes it.
@@ -90,6 +92,7 @@ private:
     void handle_err(err_t err);
     void handle_fd(uint32_t events);
     void try_link();
+    void check_arp();
 
     void progress();  // pump both ways, then settle and update the epoll interest
     void pump_app_to_net();
@@ -119,7 +122,7 @@ private:
     UnixName lname_;
     uint64_t listener_sock_id_ = 0;
     Ticks link_deadline_ = 0;
-    Reactor::TimerId link_timer_ = 0;
+    Reactor::TimerId link_timer_ = 0;  // linking retries; connecting: the ARP check
 
     // pump state
     std::vector<uint8_t> carry_;   // read from the app, refused by tcp_write (ERR_MEM)

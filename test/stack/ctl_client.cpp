@@ -203,8 +203,8 @@ int tcp_connect(uint64_t home_hash, const stack::InetAddr& peer, uint64_t conn_i
     return fd;
 }
 
-int tcp_listener(Ctl& ctl, uint64_t sock_id, const stack::InetAddr& local, stack::InetAddr* bound) {
-    ztctl::BindReply rep = ctl.tcp_bind(sock_id, local);
+int tcp_listener(Ctl& ctl, uint64_t sock_id, const stack::InetAddr& local, stack::InetAddr* bound, bool reuseaddr) {
+    ztctl::BindReply rep = ctl.tcp_bind(sock_id, local, reuseaddr);
     if (rep.r.err != 0) return -1;
     if (bound) *bound = stack::InetAddr::from_name(rep.local);
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

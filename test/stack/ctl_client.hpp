@@ -62,7 +62,8 @@ int tcp_connect(uint64_t home_hash, const stack::InetAddr& peer, uint64_t conn_i
 
 // An app listener: tcp_bind + a unix listener on the 'L' name + tcp_listen. Returns the
 // listening fd (-1 on failure) and the bound address.
-int tcp_listener(Ctl& ctl, uint64_t sock_id, const stack::InetAddr& local, stack::InetAddr* bound = nullptr);
+int tcp_listener(Ctl& ctl, uint64_t sock_id, const stack::InetAddr& local, stack::InetAddr* bound = nullptr,
+                 bool reuseaddr = false);
 
 // Accepts on an 'L' listener within `timeout_ms`; decodes the 'A' name into peer/local/uniq.
 struct Accepted {

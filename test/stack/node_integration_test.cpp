@@ -14,6 +14,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -269,6 +270,18 @@ TEST_CASE("node: a connecting carrier shows no events until the node gives up or
         wait_for(ctl.fd(), POLLIN, 10);  // a 10 ms pause on a quiet fd
     }
     CHECK(st.state == ztctl::ConnState::closed);
+
+    // If the app waits, the node gives up when ARP has found nobody (EHOSTUNREACH, ~3 s).
+    uint64_t id2 = random_id();
+    int fd2 = tcp_connect(n.a.hash(), with_port(InetAddr::v4(10, 147, 17, 98), 80), id2);
+    REQUIRE(fd2 >= 0);
+    short ev = wait_for(fd2, POLLOUT, 8000);
+    CHECK((ev & POLLOUT));
+    CHECK((ev & POLLERR));
+    auto st2 = ctl.conn_status(id2);
+    CHECK(st2.state == ztctl::ConnState::failed);
+    CHECK(st2.conn_err == EHOSTUNREACH);
+    close(fd2);
     CHECK(ctl.hello().err == 0);
 }
 
@@ -487,6 +500,25 @@ TEST_CASE("node: bind conflicts and listeners that go away", "[stack][integratio
     REQUIRE(ctl.tcp_bind(s3, with_port(kIpB, 7302)).r.err == 0);
     CHECK(ctl.tcp_listen(s3) == EINVAL);
 
+    // SO_REUSEADDR: a restarted server may bind again while old connections linger; without
+    // it the port stays in use.
+    uint64_t s4 = random_id();
+    int lfd4 = tcp_listener(ctl, s4, with_port(kIpB, 7303), nullptr, true);
+    REQUIRE(lfd4 >= 0);
+    {
+        Pair p;
+        connect_pair(n.a.hash(), lfd4, with_port(kIpB, 7303), p);
+        close(p.server.fd);  // the server closes first: its side ends in TIME_WAIT
+        p.server.fd = -1;
+        char c;
+        REQUIRE((wait_for(p.client, POLLIN, 5000) & POLLIN));
+        CHECK(recv(p.client, &c, 1, 0) == 0);
+    }
+    close(lfd4);
+    CHECK(ctl.tcp_release(s4) == 0);
+    CHECK(ctl.tcp_bind(random_id(), with_port(kIpB, 7303)).r.err == EADDRINUSE);
+    CHECK(ctl.tcp_bind(random_id(), with_port(kIpB, 7303), true).r.err == 0);
+
     // The app closes its listener: the next connection is refused and the port is free again.
     close(lfd);
     CHECK(ctl.tcp_release(s1) == 0);
@@ -553,4 +585,70 @@ TEST_CASE("node: malformed control messages and preambles do not hurt the node",
     auto hello = ctl.hello();
     CHECK(hello.err == 0);
     CHECK(hello.node_address == 0xaaaaaaaa01ULL);
+}
+
+size_t open_fds(pid_t pid) {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
+    return n;
+}
+
+TEST_CASE("node: many short connections leave nothing behind", "[stack][integration]") {
+    TwoNodes n;
+    Ctl ctl_b(n.b.hash());
+    int lfd = tcp_listener(ctl_b, random_id(), with_port(kIpB, 7500));
+    REQUIRE(lfd >= 0);
+    Ctl ctl_a(n.a.hash());
+    REQUIRE(ctl_a.hello().err == 0);
+    size_t fds_a = open_fds(n.a.pid()), fds_b = open_fds(n.b.pid());
+    char buf[1024] = {};
+    for (int i = 0; i < 200; ++i) {
+        Pair p;
+        connect_pair(n.a.hash(), lfd, with_port(kIpB, 7500), p);
+        REQUIRE(send(p.client, buf, sizeof buf, 0) == ssize_t(sizeof buf));
+        REQUIRE(recv(p.server.fd, buf, sizeof buf, MSG_WAITALL) == ssize_t(sizeof buf));
+        REQUIRE(send(p.server.fd, buf, sizeof buf, 0) == ssize_t(sizeof buf));
+        REQUIRE(recv(p.client, buf, sizeof buf, MSG_WAITALL) == ssize_t(sizeof buf));
+        if (i % 2) {  // either side may close first
+            close(p.client);
+            p.client = -1;
+            REQUIRE(recv(p.server.fd, buf, 1, 0) == 0);
+        } else {
+            close(p.server.fd);
+            p.server.fd = -1;
+            REQUIRE(recv(p.client, buf, 1, 0) == 0);
+        }
+    }
+    // Every carrier and connector is closed again once the last FINs are through.
+    bool settled = false;
+    for (int i = 0; i < 300 && !settled; ++i) {
+        settled = open_fds(n.a.pid()) == fds_a && open_fds(n.b.pid()) == fds_b;
+        if (!settled) wait_for(ctl_a.fd(), POLLIN, 10);  // a 10 ms pause on a quiet fd
+    }
+    CHECK(open_fds(n.a.pid()) == fds_a);
+    CHECK(open_fds(n.b.pid()) == fds_b);
+    CHECK(ctl_a.hello().err == 0);
+    close(lfd);
+}
+
+// Not run by default (hidden tag): `stack_integration_tests "[.bench]"` prints the rate of
+// one 200 MB transfer each way at once through two nodes.
+TEST_CASE("node: throughput through two nodes", "[.bench]") {
+    TwoNodes n;
+    Ctl ctl_b(n.b.hash());
+    int lfd = tcp_listener(ctl_b, random_id(), with_port(kIpB, 7400));
+    REQUIRE(lfd >= 0);
+    Pair p;
+    connect_pair(n.a.hash(), lfd, with_port(kIpB, 7400), p);
+    const size_t total = 200u << 20;
+    Transfer t;
+    timespec t0{}, t1{};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    REQUIRE(run_transfer(p.client, p.server.fd, total, t, 60000));
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double s = double(t1.tv_sec - t0.tv_sec) + double(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(t.recvd[1] == t.sent[0]);
+    CHECK(t.recvd[0] == t.sent[1]);
+    WARN("2 x " << (total >> 20) << " MB in " << s << " s: " << double(total) * 8 / s / 1e6 << " Mbit/s each way");
+    close(lfd);
 }
