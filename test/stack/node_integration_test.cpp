@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
@@ -585,6 +586,107 @@ TEST_CASE("node: malformed control messages and preambles do not hurt the node",
     auto hello = ctl.hello();
     CHECK(hello.err == 0);
     CHECK(hello.node_address == 0xaaaaaaaa01ULL);
+}
+
+TEST_CASE("node: accepted connections wait while the app's accept queue is full", "[stack][integration]") {
+    TwoNodes n;
+    Ctl ctl_b(n.b.hash());
+    // A listener whose unix backlog holds a single connection, and an app that is slow to accept.
+    uint64_t sock = random_id();
+    auto rep = ctl_b.tcp_bind(sock, with_port(kIpB, 7600));
+    REQUIRE(rep.r.err == 0);
+    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    auto lname = stack::listener_name(n.b.hash(), rep.local, sock);
+    REQUIRE(bind(lfd, lname.addr(), lname.len) == 0);
+    REQUIRE(listen(lfd, 0) == 0);
+    REQUIRE(ctl_b.tcp_listen(sock) == 0);
+    const int kConns = 4;
+    int clients[kConns];
+    for (int& c : clients) {
+        c = tcp_connect(n.a.hash(), with_port(kIpB, 7600), random_id());
+        REQUIRE(c >= 0);
+        REQUIRE((wait_for(c, POLLOUT, 15000) & POLLOUT));  // TCP-established at once, like a kernel
+        REQUIRE(send(c, "hi", 2, 0) == 2);
+    }
+    // Accept them one at a time; the node keeps retrying its connects into the full queue.
+    for (int i = 0; i < kConns; ++i) {
+        Accepted a = accept_virtual(lfd, 5000);
+        REQUIRE(a.fd >= 0);
+        char buf[2];
+        REQUIRE(recv(a.fd, buf, 2, MSG_WAITALL) == 2);
+        CHECK(std::memcmp(buf, "hi", 2) == 0);
+        close(a.fd);
+    }
+    for (int c : clients) close(c);
+    close(lfd);
+}
+
+TEST_CASE("node: a UDP socket whose app does not read drops, like a full receive buffer", "[stack][integration]") {
+    TwoNodes n;
+    Ctl ctl_a(n.a.hash()), ctl_b(n.b.hash());
+    ztctl::BindReply rb{}, ra{};
+    int ub = ctl_b.udp_open(random_id(), with_port(kIpB, 5400), rb);
+    int ua = ctl_a.udp_open(random_id(), InetAddr::v4(0, 0, 0, 0, 0), ra);
+    REQUIRE(ub >= 0);
+    REQUIRE(ua >= 0);
+    std::vector<uint8_t> msg(1400, 0x42);
+    const int kSent = 3000;  // 4 MB: more than the node's 1 MiB send buffer towards the app
+    int sent = 0;
+    for (int i = 0; i < kSent; ++i) {
+        if (!(wait_for(ua, POLLOUT, 5000) & POLLOUT)) break;
+        sent += udp_send(ua, with_port(kIpB, 5400), msg.data(), msg.size());
+    }
+    CHECK(sent == kSent);
+    // Give the nodes a moment to move what they can (a quiet fd as the clock), then drain.
+    wait_for(ctl_a.fd(), POLLIN, 500);
+    int got = 0;
+    InetAddr from;
+    while (udp_recv(ub, from, msg.data(), msg.size(), 200) == 1400) ++got;
+    CHECK(got > 0);
+    CHECK(got < kSent);
+    // The socket still works afterwards.
+    REQUIRE(udp_send(ua, with_port(kIpB, 5400), "z", 1));
+    char c = 0;
+    CHECK(udp_recv(ub, from, &c, 1, 5000) == 1);
+    CHECK(c == 'z');
+    close(ua);
+    close(ub);
+}
+
+TEST_CASE("node: connections from other uids are refused", "[stack][integration]") {
+    if (getuid() != 0) {
+        WARN("not root: cannot switch uid, skipped");
+        return;
+    }
+    TwoNodes n;
+    int res[2];
+    REQUIRE(pipe(res) == 0);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        close(res[0]);
+        char verdict = 'x';
+        if (setgid(65534) == 0 && setuid(65534) == 0) {
+            // Control: the node closes the connection without answering the hello.
+            Ctl ctl(n.a.hash());
+            bool ctl_refused = !ctl.ok() || ctl.hello().err == -1;
+            // 'T': the carrier is closed (HUP) instead of connecting.
+            int fd = tcp_connect(n.a.hash(), with_port(kIpA, 7700), random_id());
+            bool t_refused = fd < 0 || (wait_for(fd, POLLIN, 5000) & POLLHUP);
+            verdict = ctl_refused && t_refused ? 'y' : 'n';
+        }
+        if (write(res[1], &verdict, 1) != 1) _exit(2);
+        _exit(0);
+    }
+    close(res[1]);
+    char verdict = 0;
+    REQUIRE((wait_for(res[0], POLLIN, 15000) & POLLIN));
+    REQUIRE(read(res[0], &verdict, 1) == 1);
+    close(res[0]);
+    waitpid(pid, nullptr, 0);
+    CHECK(verdict == 'y');
+    Ctl ctl(n.a.hash());
+    CHECK(ctl.hello().err == 0);  // and still serves its own uid
 }
 
 size_t open_fds(pid_t pid) {
