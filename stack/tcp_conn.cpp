@@ -39,6 +39,22 @@ struct CallbackScope {
     err_t result() const { return c.aborted_in_cb_ ? ERR_ABRT : ERR_OK; }
 };
 
+uint32_t discard(int fd, uint32_t count) {
+    uint8_t buf[16384];
+    uint32_t done = 0;
+    while (done < count) {
+        ssize_t n = ::recv(fd, buf, std::min<size_t>(count - done, sizeof buf), MSG_DONTWAIT);
+        if (n > 0) {
+            done += uint32_t(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            break;
+        }
+    }
+    return done;
+}
+
 void apply_keepalive(struct tcp_pcb* pcb, const KeepaliveOpts& ka) {
     if (ka.on)
         ip_set_option(pcb, SOF_KEEPALIVE);
@@ -179,11 +195,10 @@ void TcpConn::handle_connected() {
         link_timer_ = 0;
     }
     local_ = from_ip_addr(pcb_->local_ip, pcb_->local_port);
-    // Consume the whole preamble in one recv: this is what releases the app's POLLOUT
-    // (research/fd-model-facts.md Q1). Bytes the app wrote after it stay queued.
-    auto& buf = ctx_.scratch(preamble_left_);
-    ssize_t n = ::recv(fd_, buf.data(), preamble_left_, MSG_DONTWAIT);
-    if (n > 0) preamble_left_ -= uint32_t(n);
+    // Consume the whole preamble now, back to back: this is what releases the app's POLLOUT
+    // (research/fd-model-facts.md Q1). Bytes the app wrote after it stay queued; whatever
+    // of the preamble has not arrived yet is skipped by the pump.
+    preamble_left_ -= discard(fd_, preamble_left_);
     state_ = State::open;
     bridge_.record(conn_id_, ztctl::ConnState::established, 0, local_, peer_);
     ctx_.logf(LogLevel::debug, "tcp %016llx: %s -> %s established", (unsigned long long)conn_id_,
@@ -325,17 +340,9 @@ void TcpConn::progress() {
 void TcpConn::pump_app_to_net() {
     if (app_eof_ || !pcb_) return;
     // Rest of the preamble (normally consumed whole at establishment).
-    while (preamble_left_ > 0) {
-        auto& buf = ctx_.scratch(kIoChunk);
-        ssize_t n = ::recv(fd_, buf.data(), std::min<size_t>(preamble_left_, kIoChunk), MSG_DONTWAIT);
-        if (n > 0) {
-            preamble_left_ -= uint32_t(n);
-        } else if (n == 0) {
-            app_eof_ = true;
-            return;
-        } else if (errno != EINTR) {
-            return;
-        }
+    if (preamble_left_ > 0) {
+        preamble_left_ -= discard(fd_, preamble_left_);
+        if (preamble_left_ > 0) return;  // EOF or not there yet: the next event tells
     }
     bool wrote = false;
     if (!carry_.empty()) {

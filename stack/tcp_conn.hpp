@@ -50,6 +50,8 @@ struct KeepaliveOpts {
     uint32_t idle_s = 0, intvl_s = 0, cnt = 0;  // 0 = lwIP default
 };
 void apply_keepalive(struct tcp_pcb* pcb, const KeepaliveOpts& ka);
+// Reads and drops up to `count` bytes that are already queued on `fd`; returns how many.
+uint32_t discard(int fd, uint32_t count);
 
 class TcpConn {
 public:

@@ -10,6 +10,7 @@
 
 #include "stack/context.hpp"
 #include "stack/tcp_bridge.hpp"
+#include "stack/tcp_conn.hpp"
 
 namespace zt::stack {
 
@@ -62,19 +63,14 @@ void UnixSplice::try_connect() {
         return;
     }
     // Established: release the client's POLLOUT by consuming its whole preamble at once.
-    auto& buf = ctx_.scratch(preamble_len_);
-    ssize_t n = ::recv(client_fd_, buf.data(), preamble_len_, MSG_DONTWAIT);
-    if (n < 0) n = 0;
-    // A short read (never seen in practice) is finished by reading the rest as junk below.
     up_.from = client_fd_;
     up_.to = conn_fd_;
     down_.from = conn_fd_;
     down_.to = client_fd_;
-    uint32_t rest = preamble_len_ - uint32_t(n);
-    while (rest > 0) {
-        ssize_t m = ::recv(client_fd_, buf.data(), rest, MSG_DONTWAIT);
-        if (m <= 0) break;
-        rest -= uint32_t(m);
+    uint32_t rest = preamble_len_ - discard(client_fd_, preamble_len_);
+    if (rest > 0) {  // the client closed (or broke the protocol) before writing all of it
+        abort();
+        return;
     }
     relaying_ = true;
     bridge_.record_end(conn_id_, ztctl::ConnState::established, 0);
