@@ -149,7 +149,11 @@ void Stack::set_networks(const std::vector<NetworkSetup>& networks) {
         auto it = s.netifs.find(want.nwid.value);
         if (it != s.netifs.end() && it->second->mac() != want.mac) it = s.netifs.erase(it);  // new identity
         if (it == s.netifs.end() || it->first != want.nwid.value) {
-            auto n = std::make_unique<VirtualNetif>(want.nwid, want.mac, want.mtu, s.out);
+            auto n = std::make_unique<VirtualNetif>(want.nwid, want.mac, want.mtu,
+                                                    [&s](NetworkId id, std::span<const uint8_t> frame) {
+                                                        ++s.stats().frames_out;
+                                                        if (s.out) s.out(id, frame);
+                                                    });
             if (!n->ok()) {
                 s.logf(LogLevel::error, "network %s: lwIP refused the netif", want.nwid.to_string().c_str());
                 continue;

@@ -138,7 +138,10 @@ int Runtime::run(bool linger_exit) {
     linger_exit_ = linger_exit;
     if (linger_exit_) loop_.add_timer(kLingerCheckMs, [this] { check_linger(); });
     loop_.run();
-    spdlog::info("node exit");
+    auto st = stack_->stats();
+    spdlog::info("node exit: frames in {} out {} dropped {}; tcp {} (+{} local); udp dropped {} (app full) {} (bad)",
+                 st.frames_in, st.frames_out, st.frames_dropped, st.tcp_conns_total, st.tcp_splices_total,
+                 st.udp_dropped_app_full, st.udp_dropped_bad);
     return 0;
 }
 
