@@ -8,6 +8,8 @@ LIB=$BUILD/intercept/libztintercept.so
 NODE=$BUILD/tools/ztnode/ztnode
 IDTOOL=$BUILD/tools/zt-idtool/zt-idtool
 TMP=$(mktemp -d /tmp/zti-test.XXXXXX)
+# Static-configuration tests use no planet; tests with roots set ZT_PLANET to their own.
+export ZT_PLANET=${ZT_PLANET:-none}
 BG_PIDS=()
 
 say() { printf '%s\n' "$*"; }
@@ -18,7 +20,7 @@ node_pids() {
   local home=$1 p
   for p in /proc/[0-9]*; do
     [ "$(cat "$p/comm" 2>/dev/null)" = "ztnode" ] || continue
-    tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qx "ZT_HOME=$home" && basename "$p"
+    { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -qx "ZT_HOME=$home" && basename "$p"
   done
   return 0
 }
@@ -41,7 +43,7 @@ make_home() {
   local home=$TMP/home-$1
   mkdir -p "$home"
   chmod 700 "$home"
-  "$IDTOOL" generate "$home/identity.secret" "$home/identity.public" >/dev/null
+  "$IDTOOL" generate "$home/identity.secret" "$home/identity.public" >/dev/null 2>&1
   echo "$home"
 }
 home_of() { echo "$TMP/home-$1"; }

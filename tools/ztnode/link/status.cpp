@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "tools/link/core_link.hpp"
+#include "tools/ztnode/link/core_link.hpp"
 
 namespace zt::link {
 

@@ -1,5 +1,5 @@
 // Identity files in the ZT home (identity_store.hpp).
-#include "tools/link/identity_store.hpp"
+#include "tools/ztnode/link/identity_store.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,5 +1,5 @@
 // Underlay UDP sockets with batched I/O (udp_transport.hpp).
-#include "tools/link/udp_transport.hpp"
+#include "tools/ztnode/link/udp_transport.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -10,8 +10,9 @@
 
 #include "core/node/node.hpp"
 #include "core/world/world.hpp"
-#include "tools/link/sodium_rng.hpp"
-#include "tools/link/udp_transport.hpp"
+#include "tools/ztnode/link/sodium_rng.hpp"
+#include "tools/ztnode/link/status_server.hpp"
+#include "tools/ztnode/link/udp_transport.hpp"
 #include "tools/ztnode/link.hpp"
 
 namespace zt::link {
@@ -35,7 +36,7 @@ public:
     std::vector<node::LinkNetwork> networks() const override;
     void send_frame(NetworkId nwid, std::span<const uint8_t> frame) override;
     void stop() override;
-    std::string status(bool json) const override;
+    std::string status(bool json) const;
 
 private:
     // Host
@@ -53,6 +54,7 @@ private:
     World planet_;
     std::unique_ptr<UdpTransport> udp_;
     std::unique_ptr<Node> node_;
+    std::unique_ptr<StatusServer> status_;
     Ticks next_timer_ = 0;
     Ticks next_local_refresh_ = 0;
     bool in_send_frame_ = false;

@@ -1,15 +1,17 @@
 // CoreLink (core_link.hpp): the ZeroTier core wired to the runtime.
-#include "tools/link/core_link.hpp"
+#include "tools/ztnode/link/core_link.hpp"
 
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sodium.h>
 
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
-#include "tools/link/identity_store.hpp"
+#include "stack/names.hpp"
+#include "tools/ztnode/link/identity_store.hpp"
 
 namespace zt::link {
 
@@ -91,7 +93,7 @@ bool CoreLink::start(node::LinkHost& host, std::string& error) {
     if (!udp_->open(cfg_.port, error)) return false;
 
     Ticks now = host.loop().now();
-    node_ = std::make_unique<Node>(*this, rng_, *identity_, now);
+    node_ = std::make_unique<Node>(static_cast<Host&>(*this), rng_, *identity_, now);
     if (!planet_.is_null()) {
         std::vector<RootSpec> roots;
         for (const auto& r : planet_.roots) {
@@ -118,6 +120,9 @@ bool CoreLink::start(node::LinkHost& host, std::string& error) {
     refresh_local_endpoints();
 
     host.loop().add_before_wait([this] { return run_timers(); });
+    status_ = std::make_unique<StatusServer>(host.loop(), stack::home_hash_of(cfg_.home),
+                                             [this](bool json) { return status(json); });
+    if (!status_->start(error)) return false;
     host.log(stack::LogLevel::info, "node " + identity_->address().to_string() + " on UDP port " +
                                         std::to_string(udp_->port()) + ", planet " + std::to_string(planet_.id) +
                                         " with " + std::to_string(planet_.roots.size()) + " root(s)");
@@ -125,6 +130,7 @@ bool CoreLink::start(node::LinkHost& host, std::string& error) {
 }
 
 void CoreLink::stop() {
+    status_.reset();
     if (udp_) udp_->close();
     udp_.reset();
 }
@@ -211,7 +217,7 @@ void CoreLink::on_event(const Event& ev) {
         last = now;
         line += std::string(" ") + to_string(ev.drop);
         if (ev.packet_id) {
-            char id[24];
+            char id[32];
             std::snprintf(id, sizeof id, " packet %016llx", static_cast<unsigned long long>(ev.packet_id));
             line += id;
         }
