@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +67,7 @@ struct Node::Impl {
 
     std::unordered_map<uint64_t, std::unique_ptr<Peer>> peers;
     std::map<Address, Endpoint> static_addresses;  // static peers whose identity we wait for
+    std::set<Address> members;                     // static peers: recipients of multicast
     std::map<uint64_t, NetworkState> networks;
     ExpectedReplies expected;
     wire::Reassembler reassembler;

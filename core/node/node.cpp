@@ -253,8 +253,9 @@ const Identity& Node::identity() const { return impl_->self; }
 
 void Node::add_static_peer(const Identity& id, const Endpoint& endpoint) {
     if (id.address() == impl_->self.address()) return;
-    impl_->static_addresses[id.address()] = endpoint;
-    if (Peer* p = impl_->add_peer(id)) {
+    impl_->members.insert(id.address());
+    if (!endpoint.is_nil()) impl_->static_addresses[id.address()] = endpoint;
+    if (Peer* p = impl_->add_peer(id); p && !endpoint.is_nil()) {
         p->static_endpoint = endpoint;
         p->next_static_hello = 0;  // at the next on_timer
         impl_->wake_at(0);
@@ -262,7 +263,9 @@ void Node::add_static_peer(const Identity& id, const Endpoint& endpoint) {
 }
 
 void Node::add_static_peer(Address address, const Endpoint& endpoint) {
-    if (address == impl_->self.address()) return;
+    if (address == impl_->self.address() || address.is_reserved()) return;
+    impl_->members.insert(address);
+    if (endpoint.is_nil()) return;  // found through the roots when first needed
     if (Peer* p = impl_->find_peer(address)) {
         p->static_endpoint = endpoint;
         return;

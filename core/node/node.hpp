@@ -130,9 +130,11 @@ public:
 
     const Identity& identity() const;
 
-    // Static peers (the configuration slice before roots): with a known identity the node
-    // HELLOs the endpoint at once; with only an address it waits for the peer's HELLO and
-    // then uses the endpoint as a fallback path.
+    // Static peers: members of our networks named in the configuration. With an identity
+    // and an endpoint the node HELLOs the endpoint at once; with an address and an endpoint
+    // it waits for the peer's HELLO and then uses the endpoint as a fallback path; with a
+    // nil endpoint the peer is found through the roots (WHOIS, relay, RENDEZVOUS) when a
+    // frame is first sent to it. Multicast (ARP) goes to every static peer.
     void add_static_peer(const Identity& id, const Endpoint& endpoint);
     void add_static_peer(Address address, const Endpoint& endpoint);
 

@@ -3,6 +3,8 @@
 //
 // Static configuration slice: networks are public (no COM gate) and multicast goes to
 // every known peer; gathering and LIKEs come with the network-controller issue.
+#include <set>
+
 #include "core/node/impl.hpp"
 #include "core/vl1/ok.hpp"
 #include "core/vl2/ext_frame.hpp"
@@ -52,10 +54,13 @@ void Node::Impl::on_frame(Ticks now, NetworkId nwid, const Frame& f) {
         mf.payload = f.payload;
         mf.serialize(w);
         if (!w.ok()) return;
-        for (auto& [addr, peer] : peers) {
-            if (peer->is_root) continue;
-            if (send_to_peer(*peer, Verb::multicast_frame, w.written(), now)) ++stats.tx_frames;
-        }
+        // Static configuration: every known peer and every configured member (found through
+        // the roots if need be). Gathering and LIKEs come with the controller issue.
+        std::set<Address> to(members);
+        for (auto& [addr, peer] : peers)
+            if (!peer->is_root) to.insert(peer->address());
+        for (Address a : to)
+            if (send_to_address(a, Verb::multicast_frame, w.written(), now)) ++stats.tx_frames;
         return;
     }
     if (f.dst == net.mac) return deliver(net, f.src, f.dst, f.ethertype, f.payload);

@@ -58,7 +58,9 @@ configure() {
     echo "port = $port"
     echo "network = $nwid $addr"
     local p
-    for p in "$@"; do echo "peer = ${p%@*} ${p#*@}"; done
+    for p in "$@"; do
+      case $p in *@*) echo "peer = ${p%@*} ${p#*@}" ;; *) echo "peer = $p" ;; esac
+    done
   } > "$conf"
 }
 
@@ -84,3 +86,31 @@ wait_for() {
     sleep 0.1
   done
 }
+
+# make_planet NAME ROOT_HOME ENDPOINT...: a private planet whose one root is the identity in
+# ROOT_HOME (created if missing), signed with a fresh world key. Prints the planet path.
+make_planet() {
+  local name=$1 root_home=$2; shift 2
+  mkdir -p "$root_home"; chmod 700 "$root_home"
+  [ -f "$root_home/identity.secret" ] || \
+    "$IDTOOL" generate "$root_home/identity.secret" "$root_home/identity.public" >/dev/null 2>&1
+  local key=$TMP/$name.c25519 planet=$TMP/$name.planet eps
+  "$IDTOOL" genkeypair "$key" >/dev/null 2>&1
+  eps=$(IFS=,; echo "$*")
+  "$IDTOOL" mkworld --type planet --id $((0x7a740000 + RANDOM)) --key "$key" \
+    --root "$root_home/identity.public=$eps" --out "$planet" >/dev/null
+  echo "$planet"
+}
+
+# start_root HOME PORT PLANET [ip netns prefix...]: runs ztroot in the background.
+start_root() {
+  local home=$1 port=$2 planet=$3; shift 3
+  "$@" "$BUILD/tools/ztroot/ztroot" --home "$home" --port "$port" --planet "$planet" >"$home/stdout" 2>&1 &
+  BG_PIDS+=($!)
+}
+
+# status_json NAME: the node's status (ztstatus --json).
+status_json() { "$BUILD/tools/ztstatus/ztstatus" -H "$(home_of "$1")" --json; }
+
+# json_get EXPR: evaluates a Python expression over the JSON on stdin (bound to `s`).
+json_get() { python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }

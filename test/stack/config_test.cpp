@@ -72,6 +72,19 @@ TEST_CASE("config: a peer may be a full identity.public", "[stack][config]") {
     CHECK(why.find("endpoint") != std::string::npos);
 }
 
+TEST_CASE("config: a peer without an endpoint is found through the roots", "[stack][config]") {
+    Config cfg;
+    std::string err;
+    REQUIRE(parse_config_text("peer = 89e92ceee5\n", "t.conf", cfg, err));
+    REQUIRE(cfg.peers.size() == 1);
+    CHECK(cfg.peers[0].endpoint.is_nil());
+    auto env = [](const char* k) -> const char* { return std::string(k) == "ZT_PEERS" ? "89e92ceee5, 0123456789@10.0.0.1/1" : nullptr; };
+    REQUIRE(apply_env(env, cfg, err));
+    REQUIRE(cfg.peers.size() == 2);
+    CHECK(cfg.peers[0].endpoint.is_nil());
+    CHECK(cfg.peers[1].endpoint.to_string() == "10.0.0.1/1");
+}
+
 TEST_CASE("config: errors name the file, the line and the problem", "[stack][config]") {
     struct Case {
         const char* text;
@@ -84,7 +97,7 @@ TEST_CASE("config: errors name the file, the line and the problem", "[stack][con
                           Case{"network = c41b8868ac000001 127.0.0.1/8\n", 1, "cannot be assigned"},
                           Case{"network = c41b8868ac000001\nnetwork = c41b8868ac000001\n", 2, "twice"},
                           Case{"colour = blue\n", 1, "unknown setting 'colour'"}, Case{"just words\n", 1, "key = value"},
-                          Case{"port =\n", 1, "key = value"}, Case{"peer = 89e92ceee5\n", 1, "peer needs"},
+                          Case{"port =\n", 1, "key = value"}, Case{"peer = 89e92ceee5 a b\n", 1, "peer needs"},
                           Case{"log_level = loud\n", 1, "log_level"}, Case{"mtu = 100\n", 1, "mtu"}}) {
         Config cfg;
         std::string err;
@@ -133,7 +146,7 @@ TEST_CASE("config: environment lists replace the file's and use '=' or spaces", 
 
 TEST_CASE("config: bad environment values name the variable", "[stack][config]") {
     for (auto [var, value] : {std::pair{"ZT_PORT", "x"}, std::pair{"ZT_NETWORKS", "nope"},
-                              std::pair{"ZT_PEERS", "89e92ceee5 127.0.0.1/1"}, std::pair{"ZT_NODE_LINGER", "-1"}}) {
+                              std::pair{"ZT_PEERS", "89e92ceee5@127.0.0.1/0"}, std::pair{"ZT_NODE_LINGER", "-1"}}) {
         Config cfg;
         std::string err;
         INFO(var);

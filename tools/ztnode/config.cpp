@@ -112,11 +112,11 @@ bool apply_setting(std::string_view key, std::string_view value, Config& cfg, st
     }
     if (key == "peer") {
         auto fields = split(value, " \t");
-        if (fields.size() != 2) {
-            why = "peer needs '<address or identity> <endpoint>', got " + quoted(value);
+        if (fields.size() != 1 && fields.size() != 2) {
+            why = "peer needs '<address or identity> [<endpoint>]', got " + quoted(value);
             return false;
         }
-        auto p = parse_peer(fields[0], fields[1], why);
+        auto p = parse_peer(fields[0], fields.size() == 2 ? fields[1] : std::string_view{}, why);
         if (!p) return false;
         cfg.peers.push_back(std::move(*p));
         return true;
@@ -185,6 +185,7 @@ std::optional<PeerConfig> parse_peer(std::string_view peer, std::string_view end
         why = "peer address " + p.address.to_string() + " is reserved";
         return std::nullopt;
     }
+    if (trim(endpoint).empty()) return p;  // address only: found through the roots (WHOIS)
     auto ep = Endpoint::parse(trim(endpoint));
     if (!ep || ep->port == 0) {
         why = "bad endpoint " + quoted(endpoint) + " for peer " + p.address.to_string() +
@@ -264,11 +265,8 @@ bool apply_env(const EnvFn& env, Config& cfg, std::string& error) {
             entry = trim(entry);
             if (entry.empty()) continue;
             size_t at = entry.rfind('@');
-            if (at == std::string_view::npos) {
-                error = "ZT_PEERS: expected '<peer>@<endpoint>', got " + quoted(entry);
-                return false;
-            }
-            auto p = parse_peer(entry.substr(0, at), entry.substr(at + 1), why);
+            auto p = at == std::string_view::npos ? parse_peer(entry, {}, why)
+                                                  : parse_peer(entry.substr(0, at), entry.substr(at + 1), why);
             if (!p) {
                 error = "ZT_PEERS: " + why;
                 return false;

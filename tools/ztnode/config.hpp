@@ -4,15 +4,16 @@
 //
 //   port = 9993                       UDP port, 0 = random              env ZT_PORT
 //   network = <nwid16> [<ip>/<len>]... repeatable                        env ZT_NETWORKS
-//   peer = <peer> <endpoint>          repeatable; <peer> = 10-hex address env ZT_PEERS
-//                                     or identity.public "addr:0:hex"; endpoint 1.2.3.4/9993
+//   peer = <peer> [<endpoint>]        repeatable; <peer> = 10-hex address env ZT_PEERS
+//                                     or identity.public "addr:0:hex"; endpoint 1.2.3.4/9993;
+//                                     without an endpoint the peer is found through the roots
 //   log_level = info                  trace debug info warn error critical off  env ZT_LOG_LEVEL
 //   mtu = 2800                        virtual MTU (576..10000)           env ZT_MTU
 //   linger = 5                        seconds to stay up once unused     env ZT_NODE_LINGER
 //
 // ZT_NETWORKS is a comma-separated list of network entries whose fields are separated by '='
 // or spaces ("c41b8868ac000001=10.147.17.11/24"); ZT_PEERS a comma-separated list of
-// "<peer>@<endpoint>". An environment list replaces the file's list.
+// "<peer>[@<endpoint>]". An environment list replaces the file's list.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +36,7 @@ struct NetworkConfig {
 struct PeerConfig {
     Address address;
     std::string identity;  // the full identity.public text if given, else empty
-    Endpoint endpoint;
+    Endpoint endpoint;     // nil: address only, reached through the roots (WHOIS, relay)
 };
 
 struct Config {
