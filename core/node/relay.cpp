@@ -86,7 +86,8 @@ void Node::Impl::unite(Peer& a, Peer& b, Ticks now) {
     const Path* pa = a.best_path(now);
     const Path* pb = b.best_path(now);
     if (!pa || !pb || pa->remote.family != pb->remote.family) return;
-    auto key = std::minmax(a.address().value(), b.address().value());
+    const uint64_t x = a.address().value(), y = b.address().value();
+    const std::pair<uint64_t, uint64_t> key{std::min(x, y), std::max(x, y)};
     Ticks& last = last_unite[key];
     if (last != 0 && now - last < kMinUniteIntervalMs) return;
     last = now;
