@@ -7,9 +7,10 @@
 
 namespace zt {
 
-// §3.5 protocol versions. We advertise 11 until AES-GMAC-SIV (suite 3) is implemented,
-// so that 1.10-1.14 peers keep sending us Salsa20/12-Poly1305.
-inline constexpr uint8_t kProtoVersion = 11;
+// §3.5 protocol versions. We advertise 12: peers that also speak 12 (ZeroTier One 1.4.8+
+// and us) switch to AES-GMAC-SIV (suite 3) once they know it; older ones keep to
+// Salsa20/12-Poly1305 (suite 1), which we accept from anyone.
+inline constexpr uint8_t kProtoVersion = 12;
 inline constexpr uint8_t kProtoVersionMin = 4;
 inline constexpr uint8_t kSoftwareMajor = 1;
 inline constexpr uint8_t kSoftwareMinor = 14;

@@ -283,6 +283,7 @@ void Node::set_root_role(bool on) { impl_->root_role = on; }
 void Node::set_local_endpoints(const std::vector<Endpoint>& endpoints) { impl_->local_endpoints = endpoints; }
 
 bool Node::online(Ticks now) const {
+    if (impl_->root_role) return true;  // a root is the upstream
     return impl_->last_root_receive != kNever && now - impl_->last_root_receive < kPeerActivityTimeoutMs;
 }
 

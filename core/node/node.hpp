@@ -146,7 +146,7 @@ public:
     void set_root_role(bool on);
     // Our interface addresses (no loopback), advertised with PUSH_DIRECT_PATHS.
     void set_local_endpoints(const std::vector<Endpoint>& endpoints);
-    // Something arrived from a root within the last 500 s (spec §7.4).
+    // Something arrived from a root within the last 500 s (spec §7.4); always true for a root.
     bool online(Ticks now) const;
 
     // Joins a network with a static (controller-less, public) configuration.

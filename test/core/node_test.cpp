@@ -338,3 +338,22 @@ TEST_CASE("node: an OK that answers nothing we sent is dropped", "[core]") {
     p.b->node->on_udp(p.net.now, 0, p.a->endpoint, pkt.bytes());
     CHECK(p.b->node->stats().dropped(Drop::unexpected_reply) == before + 1);
 }
+
+TEST_CASE("node: peers that both speak protocol 12 switch to AES-GMAC-SIV", "[core]") {
+    Pair p;
+    p.connect();
+    std::vector<uint8_t> flags;
+    p.net.tamper = [&](ztest::Datagram& d) {
+        if (d.to == p.b->endpoint && d.bytes.size() >= 28 && d.bytes[13] != 0xff) flags.push_back(d.bytes[kPacketIdxFlags]);
+        return true;
+    };
+    auto payload = pattern(300, 2);
+    p.a->node->on_frame(p.net.now, kNet, Frame{p.mac_a(), p.mac_b(), 0x0800, payload});
+    p.net.run();
+    p.net.tamper = nullptr;
+    REQUIRE(flags.size() == 1);
+    CHECK(((flags[0] & kFlagCipherMask) >> 3) == uint8_t(Cipher::aes_gmac_siv));
+    CHECK((flags[0] & kFlagEncryptedLegacy) == 0);
+    REQUIRE(p.b->host->frames.size() == 1);
+    CHECK(p.b->host->frames[0].payload == payload);
+}
