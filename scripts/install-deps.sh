@@ -11,7 +11,7 @@ packages=(
   # the programs the tests and the demo run under the shim
   curl python3 iperf3
   # tools the integration tests use
-  iproute2 iptables tcpdump procps
+  iproute2 iptables iputils-ping tcpdump procps
 )
 
 missing=()

@@ -57,6 +57,7 @@ configure() {
   {
     echo "port = $port"
     echo "network = $nwid $addr"
+    echo "linger = ${LINGER:-60}"      # the node outlives short clients so tests can inspect it
     local p
     for p in "$@"; do
       case $p in *@*) echo "peer = ${p%@*} ${p#*@}" ;; *) echo "peer = $p" ;; esac

@@ -6,12 +6,13 @@
 #
 #   [curl]--[leaf A]--.               .--[leaf B]--[http.server]
 #                      `--[ztroot R]--'
-#        (relay first, then A <-> B direct; all on 127.0.0.1)
+#        (relay first, then A <-> B direct; all on 127.0.0.1, or ::1 with argument "6")
 source "$(dirname "$0")/lib.sh"
+LOOP=127.0.0.1; [ "${1:-4}" = 6 ] && LOOP="[::1]"
 
 NWID=c41b8868ac000001
 PR=$((20000 + RANDOM % 20000)); PA=$((PR + 1)); PB=$((PR + 2))
-planet=$(make_planet test "$TMP/root" "127.0.0.1/$PR")
+planet=$(make_planet test "$TMP/root" "$LOOP/$PR")
 export ZT_PLANET=$planet
 start_root "$TMP/root" $PR "$planet"
 make_home a >/dev/null; make_home b >/dev/null
@@ -36,7 +37,12 @@ direct() {  # direct NAME PEER_ADDRESS: a confirmed path that is not the root's 
 }
 wait_for 20 direct a "$(address_of b)" || fail "no direct path A -> B"
 wait_for 20 direct b "$(address_of a)" || fail "no direct path B -> A"
-say "ok: direct path A <-> B"
+used=$(status_json a | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of b)' for pa in p['paths'] if pa['preferred'])")
+case "$LOOP:$used" in
+  127.0.0.1:127.0.0.1/*|"[::1]:[0:0:0:0:0:0:0:1]"/*) ;;
+  *) fail "A uses path '$used' to B, expected one on $LOOP" ;;
+esac
+say "ok: direct path A <-> B over $used"
 
 want=$(sha256sum < "$www/f.bin" | cut -d' ' -f1)
 before=$(rootstat | json_get 's["counters"]["relayed"]')
