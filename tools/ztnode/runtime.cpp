@@ -77,18 +77,6 @@ bool Runtime::init(std::string& error) {
     }
     networks_changed();
 
-    // SIGTERM/SIGINT/SIGHUP end the loop cleanly (node_main blocked them at the start).
-    sigset_t set = exit_signals();
-    sigprocmask(SIG_BLOCK, &set, nullptr);
-    signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (signal_fd_ >= 0) {
-        loop_.add_fd(signal_fd_, EPOLLIN, [this](uint32_t) {
-            signalfd_siginfo si{};
-            while (::read(signal_fd_, &si, sizeof si) == ssize_t(sizeof si))
-                spdlog::info("signal {}: exiting", si.ssi_signo);
-            loop_.stop();
-        });
-    }
     spdlog::info("node {} serving home {} (hash {:016x})", link_->address().to_string(), cfg_.home, home_hash_);
     return true;
 }
@@ -135,6 +123,20 @@ void Runtime::check_linger() {
 }
 
 int Runtime::run(bool linger_exit) {
+    // SIGTERM/SIGINT/SIGHUP end the loop cleanly (node_main blocked them at the start). The
+    // signalfd is made here, after daemonize(): epoll watches a signalfd on the wait queue of
+    // the process that registered it, so one made before the fork never wakes the daemon.
+    sigset_t set = exit_signals();
+    sigprocmask(SIG_BLOCK, &set, nullptr);
+    signal_fd_ = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (signal_fd_ >= 0) {
+        loop_.add_fd(signal_fd_, EPOLLIN, [this](uint32_t) {
+            signalfd_siginfo si{};
+            while (::read(signal_fd_, &si, sizeof si) == ssize_t(sizeof si))
+                spdlog::info("signal {}: exiting", si.ssi_signo);
+            loop_.stop();
+        });
+    }
     linger_exit_ = linger_exit;
     if (linger_exit_) loop_.add_timer(kLingerCheckMs, [this] { check_linger(); });
     loop_.run();
