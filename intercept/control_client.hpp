@@ -24,7 +24,10 @@ const RouteTable* routes() noexcept;
 // Makes sure a live node listens on 'K' (spawning one if needed); false if none can be reached.
 bool ensure_node() noexcept;
 
-// Checks that the peer of a connected unix socket runs under our uid (SO_PEERCRED).
+// Checks that the peer of a connected unix socket runs under our uid or root (SO_PEERCRED).
+// Root is trusted because a server started as root that drops privileges after binding (nginx
+// workers as `nobody`) still accepts on the listener its root node serves; and root can read
+// our memory anyway, so trusting it gives nothing away.
 bool peer_is_us(int fd) noexcept;
 
 uint64_t random_id() noexcept;
