@@ -174,3 +174,50 @@ TEST_CASE("topology: an unknown address nobody knows is given up after 5 s", "[c
     s.net.advance(10000);
     CHECK(s.a->node->stats().whois_sent == later);  // forgotten
 }
+
+TEST_CASE("topology: peers advertise their addresses with PUSH_DIRECT_PATHS and get tried there", "[core]") {
+    Star s;
+    const Endpoint advertised = ep(111, 7777);  // an interface address of A
+    s.a->node->set_local_endpoints({advertised});
+    // Keep A and B from meeting directly: only the root may talk to them.
+    s.net.tamper = [&](ztest::Datagram& d) { return d.from == s.r->endpoint || d.to == s.r->endpoint || d.to == advertised; };
+    std::vector<Endpoint> tried;
+    auto base = s.net.tamper;
+    s.net.tamper = [&](ztest::Datagram& d) {
+        if (d.from == s.b->endpoint) tried.push_back(d.to);
+        return base(d);
+    };
+    s.net.advance(1000);
+    s.frame(s.a, s.ida, s.idb, Bytes(64, 1));  // a frame: the peers now trust each other
+    s.frame(s.b, s.idb, s.ida, Bytes(64, 2));
+    s.net.advance(20000, 500);
+    CHECK(std::count(tried.begin(), tried.end(), advertised) >= 1);
+    CHECK(s.b->node->stats().dropped(Drop::bad_payload) == 0);
+}
+
+TEST_CASE("node: ECHO replies are rate limited per path (no amplification)", "[core]") {
+    Star s;
+    s.net.advance(1000);
+    s.frame(s.a, s.ida, s.idb, Bytes(64, 1));
+    s.net.advance(3000);
+    REQUIRE(direct(*s.b->node, s.ida.address()));
+    // 50 authenticated ECHOs from A to B within 100 ms: B answers at most one of them.
+    auto key = s.ida.agree(s.idb);
+    REQUIRE(key);
+    uint64_t before = s.b->node->stats().tx_packets;
+    for (int i = 0; i < 50; ++i) {
+        wire::PacketBuf pkt;
+        Writer w = pkt.writer();
+        wire::PacketHeader h;
+        h.packet_id = 1000 + i;
+        h.dest = s.idb.address();
+        h.source = s.ida.address();
+        h.verb_byte = uint8_t(Verb::echo);
+        h.serialize(w);
+        REQUIRE(pkt.commit(w));
+        REQUIRE(wire::armor(pkt.bytes(), *key, Cipher::poly1305_salsa2012));
+        s.b->node->on_udp(s.net.now, 0, s.a->endpoint, pkt.bytes());
+    }
+    CHECK(s.b->node->stats().tx_packets - before <= 1);
+    CHECK(s.b->node->stats().dropped(Drop::rate_limited) >= 49);
+}
