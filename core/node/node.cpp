@@ -70,6 +70,10 @@ void Node::Impl::on_udp(Ticks now, LocalSocket local, const Endpoint& from, std:
             if (!relay(now, from, datagram, fh->dest, Address(), true)) drop(Drop::not_for_us, from, Address(), fh->packet_id);
             return;
         }
+        // A piece of a packet we already assembled and authenticated: a duplicate (the
+        // network copied it) or a replay. Dropped here, it cannot take a reassembly slot
+        // from a packet in progress.
+        if (recent.seen(fh->packet_id, now)) return drop(Drop::duplicate_fragment, from, Address(), fh->packet_id);
         auto r = reassembler.add_fragment(now, datagram, rx);
         if (!r) return drop(r.error(), from, Address(), fh->packet_id);
         if (*r == wire::Reassembler::Status::complete) process_packet(now, local, from, rx.bytes());
@@ -85,6 +89,7 @@ void Node::Impl::on_udp(Ticks now, LocalSocket local, const Endpoint& from, std:
         return;
     }
     if (h->fragmented()) {
+        if (recent.seen(h->packet_id, now)) return drop(Drop::duplicate_fragment, from, h->source, h->packet_id);
         auto r = reassembler.add_head(now, datagram, rx);
         if (!r) return drop(r.error(), from, h->source, h->packet_id);
         if (*r == wire::Reassembler::Status::complete) process_packet(now, local, from, rx.bytes());

@@ -21,9 +21,19 @@ public:
 
     RecentPackets() : slots_(std::make_unique<Slot[]>(kSlots)) {}
 
+    // True if `id` was recorded within the window (nothing is recorded).
+    bool seen(uint64_t id, Ticks now) const {
+        const size_t h = hash(id);
+        for (size_t i = 0; i < kProbe; ++i) {
+            const Slot& s = slots_[(h + i) & (kSlots - 1)];
+            if (s.used && now - s.seen < kWindowMs && s.id == id) return true;
+        }
+        return false;
+    }
+
     // True if `id` is new (and records it); false if it was seen within the window.
     bool check_and_insert(uint64_t id, Ticks now) {
-        size_t h = size_t((id ^ (id >> 29)) * 0x9e3779b97f4a7c15ULL) & (kSlots - 1);
+        const size_t h = hash(id);
         Slot* free_slot = nullptr;  // unused or expired
         Slot* oldest = nullptr;
         for (size_t i = 0; i < kProbe; ++i) {
@@ -38,6 +48,8 @@ public:
     }
 
 private:
+    static size_t hash(uint64_t id) { return size_t((id ^ (id >> 29)) * 0x9e3779b97f4a7c15ULL) & (kSlots - 1); }
+
     struct Slot {
         uint64_t id = 0;
         Ticks seen = 0;
