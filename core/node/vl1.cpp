@@ -242,15 +242,16 @@ void Node::Impl::send_echo(Peer& peer, LocalSocket local, const Endpoint& to, Ti
 
 // ---- paths ---------------------------------------------------------------------------
 
-// §7.5: traffic from a new physical address does not create a path; we contact the
-// address (HELLO, or ECHO to a peer known to speak >= 5) and adopt it on the OK.
+// §5.2, §7.5: traffic from a new physical address does not create a path; we send a full
+// HELLO to the address (upstream Peer::received -> attemptToContactAt(..., sendFullHello))
+// and adopt it on the OK. ECHO is only for RENDEZVOUS/PUSH_DIRECT_PATHS attempts (try_path)
+// and keepalives.
 void Node::Impl::note_path(Peer& peer, const Inbound& in) {
     Path& p = peer.learn_path(in.local, in.from);
     p.last_receive = in.now;
     if (p.confirmed || in.now - p.last_confirm_attempt < kHelloMinIntervalPerAddressMs) return;
     p.last_confirm_attempt = in.now;
-    if (peer.proto_version >= 5) send_echo(peer, in.local, in.from, in.now);
-    else send_hello(peer, in.local, in.from, in.now);
+    send_hello(peer, in.local, in.from, in.now);
 }
 
 
