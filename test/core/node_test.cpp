@@ -4,7 +4,8 @@
 
 #include "core/vl1/hello.hpp"
 #include "core/wire/packet.hpp"
-#include "json.hpp"
+#include "capture_identities.hpp"
+#include "packets.hpp"
 #include "sim.hpp"
 
 using namespace zt;
@@ -12,14 +13,7 @@ using ztest::SimNet;
 
 namespace {
 
-Identity load_identity(const std::string& node) {
-    auto text = ztest::read_file(ztest::vector_path("captures/nodes/" + node + "/identity.secret"));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    auto id = Identity::from_string(text);
-    REQUIRE(id);
-    REQUIRE(id->has_secret());
-    return *id;
-}
+using ztest::capture_identity;
 
 constexpr NetworkId kNet{0xc41b8868ac000001ULL};
 
@@ -27,7 +21,7 @@ Endpoint ep(uint8_t last, uint16_t port) { return Endpoint::v4({10, 0, 0, last},
 
 struct Pair {
     SimNet net;
-    Identity ida = load_identity("a"), idb = load_identity("b");
+    Identity ida = capture_identity("a"), idb = capture_identity("b");
     ztest::SimNode* a;
     ztest::SimNode* b;
 
@@ -177,18 +171,10 @@ TEST_CASE("node: flipped bits, truncation and a wrong key are dropped and counte
         CHECK(s.dropped(Drop::bad_mac) == 2);
     }
     SECTION("a packet armored with the wrong key") {
-        wire::PacketBuf pkt;
-        Writer w = pkt.writer();
-        wire::PacketHeader h;
-        h.packet_id = 0x1122334455667788ULL;
-        h.dest = p.idb.address();
-        h.source = p.ida.address();
-        h.verb_byte = uint8_t(Verb::echo);
-        h.serialize(w);
-        REQUIRE(pkt.commit(w));
         SymmetricKey wrong;
         wrong.data()[0] = 1;
-        REQUIRE(wire::armor(pkt.bytes(), wrong, Cipher::poly1305_salsa2012));
+        auto pkt = ztest::armored_packet(p.ida.address(), p.idb.address(), Verb::echo, {}, wrong,
+                                         Cipher::poly1305_salsa2012, 0x1122334455667788ULL);
         p.b->node->on_udp(p.net.now, 0, p.a->endpoint, pkt.bytes());
         CHECK(p.b->node->stats().dropped(Drop::bad_mac) == 1);
     }
@@ -201,19 +187,10 @@ TEST_CASE("node: flipped bits, truncation and a wrong key are dropped and counte
 
 TEST_CASE("node: packets from unknown peers and for other nodes are dropped", "[core]") {
     Pair p;
-    Identity c = load_identity("ctl");
-    wire::PacketBuf pkt;
-    Writer w = pkt.writer();
-    wire::PacketHeader h;
-    h.packet_id = 42;
-    h.dest = p.idb.address();
-    h.source = c.address();
-    h.verb_byte = uint8_t(Verb::echo);
-    h.serialize(w);
-    REQUIRE(pkt.commit(w));
+    Identity c = capture_identity("ctl");
     auto key = c.agree(p.idb);
     REQUIRE(key);
-    REQUIRE(wire::armor(pkt.bytes(), *key, Cipher::poly1305_salsa2012));
+    auto pkt = ztest::armored_packet(c.address(), p.idb.address(), Verb::echo, {}, *key, Cipher::poly1305_salsa2012, 42);
     p.b->node->on_udp(p.net.now, 0, ep(9, 1), pkt.bytes());
     CHECK(p.b->node->stats().dropped(Drop::unknown_peer) == 1);
 
@@ -226,28 +203,10 @@ TEST_CASE("node: a HELLO whose identity fails the address derivation is rejected
     Pair p;
     // Claim address 0102030405 with ctl's real key pair: the MAC will verify (the key comes
     // from the carried public key) but the memory-hard check must fail.
-    Identity c = load_identity("ctl");
-    auto text = c.to_string(false);
-    auto forged = Identity::from_string("0102030405" + text.substr(10));
+    Identity c = capture_identity("ctl");
+    auto forged = Identity::from_string("0102030405" + c.to_string(false).substr(10));
     REQUIRE(forged);
-    vl1::Hello hello;
-    hello.protocol_version = kProtoVersion;
-    hello.identity = *forged;
-    hello.has_moon_section = true;
-    wire::PacketBuf pkt;
-    Writer w = pkt.writer();
-    wire::PacketHeader h;
-    h.packet_id = 77;
-    h.dest = p.idb.address();
-    h.source = forged->address();
-    h.verb_byte = uint8_t(Verb::hello);
-    h.serialize(w);
-    hello.serialize(w);
-    REQUIRE(pkt.commit(w));
-    auto key = c.agree(p.idb);
-    REQUIRE(key);
-    vl1::Hello::apply_crypt_field(pkt.bytes(), *key);
-    REQUIRE(wire::armor(pkt.bytes(), *key, Cipher::poly1305_none));
+    auto pkt = ztest::forged_hello(*forged, c, p.idb, 77);
     p.b->node->on_udp(p.net.now, 0, ep(9, 1), pkt.bytes());
     CHECK(p.b->node->stats().dropped(Drop::bad_identity) == 1);
     CHECK(p.b->node->peers().empty());
@@ -257,27 +216,10 @@ TEST_CASE("node: a HELLO with another key for a known address is a collision, no
     Pair p;
     p.connect();
     // ctl's key pair claiming B's address, sent to A (which knows B).
-    Identity c = load_identity("ctl");
+    Identity c = capture_identity("ctl");
     auto forged = Identity::from_string(p.idb.address().to_string() + c.to_string(false).substr(10));
     REQUIRE(forged);
-    vl1::Hello hello;
-    hello.protocol_version = kProtoVersion;
-    hello.identity = *forged;
-    hello.has_moon_section = true;
-    wire::PacketBuf pkt;
-    Writer w = pkt.writer();
-    wire::PacketHeader h;
-    h.packet_id = 78;
-    h.dest = p.ida.address();
-    h.source = forged->address();
-    h.verb_byte = uint8_t(Verb::hello);
-    h.serialize(w);
-    hello.serialize(w);
-    REQUIRE(pkt.commit(w));
-    auto key = c.agree(p.ida);
-    REQUIRE(key);
-    vl1::Hello::apply_crypt_field(pkt.bytes(), *key);
-    REQUIRE(wire::armor(pkt.bytes(), *key, Cipher::poly1305_none));
+    auto pkt = ztest::forged_hello(*forged, c, p.ida, 78);
     p.a->node->on_udp(p.net.now, 0, ep(9, 1), pkt.bytes());
     CHECK(p.a->host->count(Event::Kind::identity_collision) == 1);
     CHECK(p.a->node->stats().dropped(Drop::bad_identity) == 1);
@@ -320,21 +262,11 @@ TEST_CASE("node: an OK that answers nothing we sent is dropped", "[core]") {
     Pair p;
     p.connect();
     auto before = p.b->node->stats().dropped(Drop::unexpected_reply);
-    // Replay A's last OK(HELLO)-style packet: craft an OK(ECHO) with a random in-re id.
-    wire::PacketBuf pkt;
-    Writer w = pkt.writer();
-    wire::PacketHeader h;
-    h.packet_id = 99;
-    h.dest = p.idb.address();
-    h.source = p.ida.address();
-    h.verb_byte = uint8_t(Verb::ok);
-    h.serialize(w);
-    w.u8(uint8_t(Verb::echo));
-    w.u64be(0xdeadbeefcafef00dULL);
-    REQUIRE(pkt.commit(w));
+    // An OK(ECHO) whose in-re packet id we never sent.
+    const uint8_t body[9] = {uint8_t(Verb::echo), 0xde, 0xad, 0xbe, 0xef, 0xca, 0xfe, 0xf0, 0x0d};
     auto key = p.ida.agree(p.idb);
     REQUIRE(key);
-    REQUIRE(wire::armor(pkt.bytes(), *key, Cipher::poly1305_salsa2012));
+    auto pkt = ztest::armored_packet(p.ida.address(), p.idb.address(), Verb::ok, body, *key, Cipher::poly1305_salsa2012, 99);
     p.b->node->on_udp(p.net.now, 0, p.a->endpoint, pkt.bytes());
     CHECK(p.b->node->stats().dropped(Drop::unexpected_reply) == before + 1);
 }

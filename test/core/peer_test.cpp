@@ -2,19 +2,13 @@
 #include <catch2/catch.hpp>
 
 #include "core/node/peer.hpp"
-#include "json.hpp"
+#include "capture_identities.hpp"
 
 using namespace zt;
 
 namespace {
 
-Peer make_peer() {
-    auto text = ztest::read_file(ztest::vector_path("captures/nodes/b/identity.secret"));
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    auto id = Identity::from_string(text);
-    REQUIRE(id);
-    return Peer(id->public_only(), SymmetricKey{});
-}
+Peer make_peer() { return Peer(ztest::capture_identity("b").public_only(), SymmetricKey{}); }
 
 Endpoint ep(uint8_t last) { return Endpoint::v4({192, 0, 2, last}, 9993); }
 

@@ -3,7 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "core/wire/packet.hpp"
-#include "json.hpp"
+#include "capture_identities.hpp"
+#include "packets.hpp"
 #include "sim.hpp"
 
 using namespace zt;
@@ -11,13 +12,7 @@ using ztest::SimNet;
 
 namespace {
 
-Identity load_identity(const std::string& node) {
-    auto text = ztest::read_file(ztest::vector_path("captures/nodes/" + node + "/identity.secret"));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    auto id = Identity::from_string(text);
-    REQUIRE(id);
-    return *id;
-}
+using ztest::capture_identity;
 
 constexpr NetworkId kNet{0xc41b8868ac000001ULL};
 Endpoint ep(uint8_t last, uint16_t port) { return Endpoint::v4({10, 99, 0, last}, port); }
@@ -32,7 +27,7 @@ bool direct(const Node& n, Address peer) {
 
 struct Star {
     SimNet net;
-    Identity idr = load_identity("root"), ida = load_identity("a"), idb = load_identity("b");
+    Identity idr = capture_identity("root"), ida = capture_identity("a"), idb = capture_identity("b");
     ztest::SimNode *r, *a, *b;
 
     Star() {
@@ -138,17 +133,9 @@ TEST_CASE("topology: roots refuse to relay packets that used up their hops", "[c
     Star s;
     s.net.advance(1000);
     // A packet from A to B, handed to the root with hops already at 3.
-    wire::PacketBuf pkt;
-    Writer w = pkt.writer();
-    wire::PacketHeader h;
-    h.packet_id = 5;
-    h.dest = s.idb.address();
-    h.source = s.ida.address();
-    h.verb_byte = uint8_t(Verb::nop);
-    h.serialize(w);
-    REQUIRE(pkt.commit(w));
     auto key = s.ida.agree(s.idb);
-    REQUIRE(wire::armor(pkt.bytes(), *key, Cipher::poly1305_salsa2012));
+    REQUIRE(key);
+    auto pkt = ztest::armored_packet(s.ida.address(), s.idb.address(), Verb::nop, {}, *key, Cipher::poly1305_salsa2012, 5);
     pkt.b[kPacketIdxFlags] |= 3;
     s.r->node->on_udp(s.net.now, 0, s.a->endpoint, pkt.bytes());
     CHECK(s.r->node->stats().dropped(Drop::hop_limit) == 1);
@@ -163,7 +150,7 @@ TEST_CASE("topology: roots refuse to relay packets that used up their hops", "[c
 TEST_CASE("topology: an unknown address nobody knows is given up after 5 s", "[core]") {
     Star s;
     s.net.advance(1000);
-    Identity c = load_identity("ctl");  // never joins
+    Identity c = capture_identity("ctl");  // never joins
     s.frame(s.a, s.ida, c, Bytes(64, 1));
     s.net.advance(1200);
     uint64_t asked = s.a->node->stats().whois_sent;
@@ -206,16 +193,8 @@ TEST_CASE("node: ECHO replies are rate limited per path (no amplification)", "[c
     REQUIRE(key);
     uint64_t before = s.b->node->stats().tx_packets;
     for (int i = 0; i < 50; ++i) {
-        wire::PacketBuf pkt;
-        Writer w = pkt.writer();
-        wire::PacketHeader h;
-        h.packet_id = 1000 + i;
-        h.dest = s.idb.address();
-        h.source = s.ida.address();
-        h.verb_byte = uint8_t(Verb::echo);
-        h.serialize(w);
-        REQUIRE(pkt.commit(w));
-        REQUIRE(wire::armor(pkt.bytes(), *key, Cipher::poly1305_salsa2012));
+        auto pkt = ztest::armored_packet(s.ida.address(), s.idb.address(), Verb::echo, {}, *key,
+                                         Cipher::poly1305_salsa2012, 1000 + i);
         s.b->node->on_udp(s.net.now, 0, s.a->endpoint, pkt.bytes());
     }
     CHECK(s.b->node->stats().tx_packets - before <= 1);
