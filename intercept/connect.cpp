@@ -260,10 +260,28 @@ int connect_udp(int fd, FdEntry e, const sockaddr* sa, socklen_t len) {
 
 Progress probe_connect(int fd) noexcept {
     pollfd p{fd, POLLOUT, 0};
-    if (poll(&p, 1, 0) != 1) return Progress::pending;
-    if (p.revents & POLLERR) return Progress::failed;
-    if (p.revents & POLLOUT) return Progress::established;
-    return Progress::pending;
+    if (poll(&p, 1, 0) == 1) {
+        if (p.revents & POLLERR) return Progress::failed;
+        if (p.revents & POLLOUT) {
+            g_fds.update(fd, [](FdEntry& x) { x.state = ConnState::connected; });
+            return Progress::established;
+        }
+    }
+    // No POLLOUT: still connecting, or established with the carrier's send buffer full of the
+    // app's data (an app that never calls connect() again after a non-blocking connect, like
+    // nc, then writes until it blocks and calls shutdown()). Only the node knows which.
+    FdEntry e;
+    if (!g_fds.get(fd, e)) return Progress::pending;
+    ztctl::ConnRef req{};
+    req.h.op = ztctl::Op::conn_status;
+    req.conn_id = e.id;
+    ztctl::ConnStatusReply rep{};
+    size_t n = 0;
+    if (ctl::call(&req, sizeof req, &rep, sizeof rep, &n, nullptr) != 0 || n != sizeof rep || rep.r.err != 0)
+        return Progress::pending;
+    if (rep.state != ztctl::ConnState::established && rep.state != ztctl::ConnState::closed) return Progress::pending;
+    g_fds.update(fd, [](FdEntry& x) { x.state = ConnState::connected; });
+    return Progress::established;
 }
 
 int take_connect_error(int fd) noexcept {
