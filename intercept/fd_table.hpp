@@ -56,6 +56,7 @@ enum EntryFlags : uint8_t {
     kErrPending = 1 << 2,   // conn_err not yet reported through SO_ERROR/connect
     kUdpConnected = 1 << 3,
     kFromBound = 1 << 4,    // tcp_client connected from the reservation `bound_sock_id`
+    kUdpShutWr = 1 << 5,    // shutdown(SHUT_WR) on a UDP socket: sends fail with EPIPE
 };
 
 struct FdEntry {

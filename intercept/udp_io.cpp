@@ -72,6 +72,7 @@ ssize_t udp_send(int fd, const iovec* iov, size_t cnt, int flags, const sockaddr
     for (size_t i = 0; i < cnt; ++i) total += iov[i].iov_len;
     const int fam = h.addr.family ? h.addr.family : e.peer.family;
     if (total > (fam == 6 ? 65527u : 65507u)) return fail_l(EMSGSIZE);
+    if (e.flags & kUdpShutWr) return fail_l(EPIPE);  // the kernel's UDP raises no SIGPIPE here
     FramedIov f(&h, sizeof h, iov, cnt);
     if (!f.ok) return fail_l(ENOBUFS);
     msghdr m{};
