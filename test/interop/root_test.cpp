@@ -211,3 +211,44 @@ TEST_CASE("interop: root relays a captured member->controller packet byte for by
     CHECK(to_ctl);
     CHECK(to_a);
 }
+
+TEST_CASE("interop: root and a protocol-12 leaf speak AES-GMAC-SIV after the HELLO exchange", "[interop]") {
+    Root r;
+    const auto& hello = bringup(1);
+    r.receive(hello);
+    auto sent = r.host.take();
+    REQUIRE(sent.size() == 2);
+    const auto key = key_between(ctl_id(), root_id());  // the controller's side
+    auto aes = zt::crypto::AesGmacSiv::from_peer_key(key);
+    REQUIRE(aes);
+
+    // The controller's OK(HELLO) to our HELLO, suite 3 as ZeroTier One sent it (#4, with our
+    // HELLO's packet id and timestamp): authenticated and accepted, the path is confirmed.
+    auto their_ok = open_as_receiver(bringup(4).payload, key);
+    REQUIRE(their_ok);
+    std::copy(sent[1].bytes.begin(), sent[1].bytes.begin() + 8, their_ok->begin() + 2);
+    std::copy(sent[1].bytes.begin() + 33, sent[1].bytes.begin() + 41, their_ok->begin() + 10);
+    r.now += 5;
+    r.receive(kCtlPhys, armor_as_peer(0x42, root_id(), ctl_id(), zt::Cipher::aes_gmac_siv, *their_ok, key));
+    CHECK(r.host.count(zt::Event::Kind::path_confirmed) == 1);
+    CHECK(r.node.stats().dropped_total() == 0);
+
+    // #7: ZeroTier One's root keepalive, WHOIS(29399142c4), suite 3. Our OK(WHOIS) carries our
+    // own identity, in suite 3, and opens with the controller's AES-GMAC-SIV keys to exactly
+    // what the ZeroTier One root answered (#8).
+    r.receive(bringup(7));
+    sent = r.host.take();
+    REQUIRE(sent.size() == 1);
+    Bytes ok = sent[0].bytes;
+    CHECK(sent[0].to == kCtlPhys);
+    CHECK(ok.size() == bringup(8).payload.size());
+    CHECK(ok[18] == 0x18);
+    REQUIRE(aes->open_packet(ok));
+    auto theirs = open_as_receiver(bringup(8).payload, key);
+    REQUIRE(theirs);
+    CHECK(hex_of({ok.data() + 27, ok.size() - 27}) == hex_of(*theirs));
+    // The same packet replayed is dropped and counted, not answered twice.
+    r.receive(bringup(7));
+    CHECK(r.host.take().empty());
+    CHECK(r.host.dropped(zt::Drop::replay) == 1);
+}
