@@ -181,8 +181,15 @@ int start_tcp(int fd, const FdEntry& e, const ztctl::NameAddr& dst) {
     const uint32_t total = preamble_len(sndbuf);
     const ztctl::PreambleHeader h = make_preamble(total, conn_id, dst, preamble_options(e));
     if (!write_preamble(s, h, total)) {
-        real::close(s);
-        return fail(ENETUNREACH);
+        if (errno != EPIPE && errno != ECONNRESET) {
+            ZTI_DEBUG("connect fd %d: preamble write failed: %s", fd, strerror(errno));
+            real::close(s);
+            return fail(ENETUNREACH);
+        }
+        // The node read the header and closed the carrier before the rest arrived: the
+        // connection failed at once (one of our own addresses, no listener on the port). The
+        // carrier shows OUT|ERR|HUP, and the usual path reports the node's reason.
+        ZTI_DEBUG("connect fd %d: the node closed the carrier during the preamble", fd);
     }
     pollfd p{s, POLLOUT, 0};
     if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT))

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -62,17 +63,18 @@ void UnixSplice::try_connect() {
         }
         return;
     }
-    // Established: release the client's POLLOUT by consuming its whole preamble at once.
+    // Established: release the client's POLLOUT by consuming its whole preamble at once. The
+    // client may still be writing it (a blocking send of ~50 KB goes in pieces, and a local
+    // listener answers at once): the rest is skipped by the pump as it arrives.
     up_.from = client_fd_;
     up_.to = conn_fd_;
     down_.from = conn_fd_;
     down_.to = client_fd_;
-    uint32_t rest = preamble_len_ - discard(client_fd_, preamble_len_);
-    if (rest > 0) {  // the client closed (or broke the protocol) before writing all of it
+    relaying_ = true;
+    if (!skip_preamble()) {  // the client closed before writing all of it
         abort();
         return;
     }
-    relaying_ = true;
     bridge_.record_end(conn_id_, ztctl::ConnState::established, 0);
     client_watched_ = ctx_.reactor().add_fd(client_fd_, EPOLLIN | EPOLLRDHUP,
                                             [this](uint32_t ev) { handle(client_fd_, ev); });
@@ -126,8 +128,30 @@ void UnixSplice::handle(int fd, uint32_t events) {
     update_interest();
 }
 
+bool UnixSplice::skip_preamble() {
+    uint8_t buf[16384];
+    while (preamble_len_ > 0) {
+        ssize_t n = ::recv(client_fd_, buf, std::min<size_t>(preamble_len_, sizeof buf), MSG_DONTWAIT);
+        if (n > 0) {
+            preamble_len_ -= uint32_t(n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);  // EOF or error: false
+        }
+    }
+    return true;
+}
+
 bool UnixSplice::pump(Dir& d) {
     if (!relaying_ || done_) return false;
+    if (&d == &up_ && preamble_len_ > 0) {
+        if (!skip_preamble()) {
+            abort();
+            return false;
+        }
+        if (preamble_len_ > 0) return true;  // more of it to come
+    }
     for (int round = 0; round < 64; ++round) {
         if (d.len > d.off) {
             ssize_t n = ::send(d.to, d.buf.data() + d.off, d.len - d.off, MSG_DONTWAIT | MSG_NOSIGNAL);

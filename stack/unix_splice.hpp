@@ -44,6 +44,7 @@ private:
     void try_connect();
     void fail(int err);
     void handle(int fd, uint32_t events);
+    bool skip_preamble();  // reads what has arrived of it; false at EOF before its end
     bool pump(Dir& d);  // false if the splice was torn down
     void update_interest();
     void close_all();    // closes both ends and retires the object
@@ -53,7 +54,7 @@ private:
     StackContext& ctx_;
     int client_fd_, conn_fd_;
     const uint64_t conn_id_;
-    uint32_t preamble_len_;
+    uint32_t preamble_len_;  // what is left of the client's preamble
     uint64_t listener_sock_id_;
     UnixName lname_;
     Ticks deadline_ = 0;
