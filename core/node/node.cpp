@@ -204,15 +204,24 @@ uint64_t Node::Impl::send_packet(Peer& peer, Verb verb, std::span<const uint8_t>
     return wire_id;
 }
 
+// Path choice (§7.4, §7.5): a live direct path; else the best root's relay (probing a silent
+// direct path meanwhile: a NAT mapping changed, the peer restarted elsewhere; it is used
+// again as soon as something arrives on it); without roots, the silent path or the static
+// endpoint from the configuration.
 bool Node::Impl::send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now) {
-    if (const Path* p = peer.best_path(now)) {
-        return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;
-    }
-    if (peer.static_endpoint)
-        return send_packet(peer, verb, payload, now, kAnySocket, *peer.static_endpoint, peer.send_cipher()) != 0;
-    // §7.4: no direct path: address the packet to the peer and hand it to the best root.
+    const Path* p = peer.best_path(now);
+    if (p && p->alive(now)) return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;
     Peer* root = peer.is_root ? nullptr : best_root(now);
-    if (!root) return false;
+    if (!root) {
+        if (p) return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;
+        if (peer.static_endpoint)
+            return send_packet(peer, verb, payload, now, kAnySocket, *peer.static_endpoint, peer.send_cipher()) != 0;
+        return false;
+    }
+    if (p) {
+        const Path silent = *p;  // try_path may grow the path list
+        try_path(peer, silent.local, silent.remote, now);
+    }
     const Path* rp = root->best_path(now);
     if (!send_packet(peer, verb, payload, now, rp->local, rp->remote, peer.send_cipher())) return false;
     ++stats.sent_via_root;
@@ -231,7 +240,8 @@ Ticks Node::Impl::on_timer(Ticks now) {
         if (Peer* p = find_peer(a); p && !p->best_path(now)) next = std::min(next, std::max(p->next_root_hello, now + 100));
     // Static peers without a confirmed path: HELLO with backoff (0.5 s doubling to 5 s).
     for (auto& [addr, peer] : peers) {
-        if (!peer->static_endpoint || peer->best_path(now)) continue;
+        const Path* best = peer->static_endpoint ? peer->best_path(now) : nullptr;
+        if (!peer->static_endpoint || (best && best->alive(now))) continue;
         if (now >= peer->next_static_hello) {
             send_hello(*peer, kAnySocket, *peer->static_endpoint, now);
             peer->next_static_hello = now + peer->static_hello_backoff_ms;

@@ -41,6 +41,7 @@ public:
 
     std::vector<Delivered> frames;
     std::vector<zt::Event> events;
+    void set_endpoint(zt::Endpoint e) { self_ = e; }
 
 private:
     SimNet& net_;
@@ -80,6 +81,14 @@ struct SimNet {
         by_endpoint[ep] = n.get();
         nodes.push_back(std::move(n));
         return *nodes.back();
+    }
+
+    // The node now sends from, and is reached at, another endpoint (a NAT mapping changed).
+    void move(SimNode& n, zt::Endpoint to) {
+        by_endpoint.erase(n.endpoint);
+        n.endpoint = to;
+        n.host->set_endpoint(to);
+        by_endpoint[to] = &n;
     }
 
     // Delivers datagrams and fires due timers until nothing is in flight.

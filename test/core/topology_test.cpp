@@ -2,6 +2,8 @@
 // talk through the root's relay first, and move to a direct path after RENDEZVOUS.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include "core/wire/packet.hpp"
 #include "capture_identities.hpp"
 #include "packets.hpp"
@@ -199,4 +201,39 @@ TEST_CASE("node: ECHO replies are rate limited per path (no amplification)", "[c
     }
     CHECK(s.b->node->stats().tx_packets - before <= 1);
     CHECK(s.b->node->stats().dropped(Drop::rate_limited) >= 49);
+}
+
+TEST_CASE("topology: a direct path that goes silent falls back to the root, then a new one is found", "[core]") {
+    Star s;
+    s.net.advance(1000);
+    s.frame(s.a, s.ida, s.idb, Bytes(100, 1));
+    s.net.advance(3000);
+    REQUIRE(direct(*s.a->node, s.idb.address()));
+
+    // A sits behind a filtering NAT: it hears only from endpoints it has sent to.
+    std::set<Endpoint> a_sent_to;
+    s.net.tamper = [&](ztest::Datagram& d) {
+        if (d.from == s.a->endpoint) a_sent_to.insert(d.to);
+        return d.to != s.a->endpoint || a_sent_to.count(d.from);
+    };
+    const Endpoint moved = ep(99, 4444);  // B's NAT hands out a new mapping
+    s.net.move(*s.b, moved);
+    size_t delivered = s.b->host->frames.size();
+    for (int i = 0; i < 40; ++i) {  // A keeps sending, one frame a second
+        s.frame(s.a, s.ida, s.idb, Bytes(100, uint8_t(i)));
+        s.net.advance(1000, 250);
+    }
+    // Frames lost to the dead path stop once it has been silent for 19 s; the rest arrive,
+    // first through the root, then over the new direct path.
+    CHECK(s.b->host->frames.size() - delivered >= 15);
+    CHECK(s.a->node->stats().sent_via_root >= 1);
+    bool new_path = false;
+    for (const auto& p : s.a->node->peers())
+        if (p.address == s.idb.address())
+            for (const auto& path : p.paths) new_path |= path.confirmed && path.preferred && path.endpoint == moved;
+    CHECK(new_path);
+    uint64_t relayed = s.r->node->stats().relayed;
+    s.frame(s.a, s.ida, s.idb, Bytes(100, 7));
+    s.net.run();
+    CHECK(s.r->node->stats().relayed == relayed);  // direct again
 }
