@@ -25,6 +25,7 @@ void init_once() noexcept {
         open_log();
         pthread_atfork(ctl::atfork_prepare, ctl::atfork_parent, ctl::atfork_child);
         adopt_inherited();
+        capture_exec_env();
         ZTI_DEBUG("loaded into %s, home %s (hash %016llx)", program_invocation_short_name, g_cfg.home,
                   (unsigned long long)g_cfg.home_hash);
     }

@@ -19,6 +19,7 @@ void record_socket(int fd, int domain, int type, int protocol) noexcept;
 Kind adopt(int fd) noexcept;       // learns what an untracked fd is (kernel inet socket or ours)
 Kind adopt_unix(int fd) noexcept;  // recognises our unix carriers by their "\0zti" names
 void adopt_inherited() noexcept;   // at load: every inherited fd
+void capture_exec_env() noexcept;  // exec.cpp, at load: what exec'd programs get back
 // Swaps the file behind `fd` for `carrier` (dup3, keeping O_NONBLOCK and FD_CLOEXEC, moving
 // recorded epoll registrations) and closes `carrier`. Returns 0 or an errno.
 int swap_in(int fd, int carrier, const FdEntry& e) noexcept;

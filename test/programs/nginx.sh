@@ -2,8 +2,8 @@
 # nginx as users run it: `master_process on; worker_processes 2; daemon on;` started as root
 # (workers drop to `nobody` after the listener is bound), `sendfile on`. The master daemonizes
 # after binding; the node must outlive the process that started it. Checks: a 50 MB file by
-# curl (sha256), wrk and 10 parallel curls all correct, `nginx -s stop` leaves no process, and
-# the node, with nothing left to serve, exits.
+# curl (sha256), wrk and 10 parallel curls all correct, a binary upgrade (SIGUSR2 + SIGQUIT),
+# `nginx -s stop` leaves no process, and the node, with nothing left to serve, exits.
 #
 #   [curl, wrk]--[node A]  ==UDP/loopback==  [node B]--[nginx master + 2 workers :8080]
 source "$(dirname "$0")/lib.sh"
@@ -41,7 +41,8 @@ EOC
 on_fail() { say "--- nginx error.log"; tail -n 30 "$TMP/error.log" 2>/dev/null; dump_logs; }
 trap 'rc=$?; [ $rc = 0 ] || on_fail; cleanup' EXIT
 
-in_home b nginx -c "$conf" -e "$TMP/error.log" || fail "nginx did not start"
+# By its full path: the binary upgrade below re-executes argv[0].
+in_home b "$(command -v nginx)" -c "$conf" -e "$TMP/error.log" || fail "nginx did not start"
 master=$(cat "$TMP/nginx.pid")
 BG_PIDS+=("$master")
 workers=$(pgrep -P "$master" | tr '\n' ' ')
@@ -78,6 +79,28 @@ if command -v wrk >/dev/null; then
   say "ok: wrk -t2 -c20 3 s: $total requests, $reqs req/s, no errors"
 fi
 grep -q ' 200 ' "$TMP/access.log" || fail "access.log has no 200"
+
+# Binary upgrade (SIGUSR2): the master execs a new nginx with the listener inherited (fd number
+# in $NGINX) and an environment of its own making, without LD_PRELOAD or ZT_HOME; the shim puts
+# them back, the new master recognises the inherited listener. Then SIGQUIT ends the old one.
+kill -USR2 "$master"
+wait_for 15 test -f "$TMP/nginx.pid.oldbin" || fail "no binary upgrade"
+wait_for 15 bash -c "[ \"\$(cat '$TMP/nginx.pid' 2>/dev/null)\" != '' ] && [ \"\$(cat '$TMP/nginx.pid')\" != $master ]" \
+  || fail "no new master after SIGUSR2"
+new_master=$(cat "$TMP/nginx.pid")
+BG_PIDS+=("$new_master")
+wait_for 15 test "$(pgrep -P "$new_master" | wc -l)" = 2 || { tail "$TMP/error.log"; fail "the new master has no workers"; }
+kill -QUIT "$master"
+gone 15 "$master" $workers || fail "the old master and its workers did not exit"
+for i in 1 2 3 4; do
+  [ "$(in_home a curl -sS --max-time 5 "$url/")" = hello ] || { tail "$TMP/error.log"; fail "after the upgrade"; }
+done
+in_home a curl -sS --max-time 60 -o "$TMP/got.bin" "$url/mid.bin"
+[ "$(sha "$TMP/got.bin")" = "$want" ] || fail "after the upgrade: sha256 mismatch"
+grep -q 'emerg\|alert' "$TMP/error.log" && { grep 'emerg\|alert' "$TMP/error.log"; fail "errors in the log"; }
+say "ok: binary upgrade (USR2, then QUIT to the old master): new master $new_master serves"
+master=$new_master
+workers=$(pgrep -P "$master" | tr '\n' ' ')
 
 in_home b nginx -c "$conf" -s stop 2>/dev/null
 gone 15 "$master" $workers || fail "nginx processes left after -s stop"

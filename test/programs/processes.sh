@@ -17,6 +17,7 @@ prefork_pid=${BG_PIDS[-1]}
 wait_for 30 grep -q listening "$TMP/echo.log" || fail "echo server did not start"
 wait_for 30 grep -q listening "$TMP/prefork.log" || fail "prefork server did not start"
 workers=$(sed -n 's/^listening //p' "$TMP/prefork.log")
+BG_PIDS+=($workers)  # stopped on exit even when a check fails
 
 client() { in_home a timeout 60 python3 "$py" "$@" || { dump_logs; fail "$1"; }; }
 

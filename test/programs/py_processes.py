@@ -163,8 +163,17 @@ def exec_client(host, port):
     if r.returncode != 0:
         raise SystemExit("the exec'd child failed")
     echo_roundtrip(s, b"parent after the child")  # still ours, still connected
+    # A child given a scrubbed environment (no LD_PRELOAD, no ZT_*), as daemons and
+    # supervisors do: the shim puts itself back, the inherited socket is still a TCP socket.
+    scrubbed = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("ZT_")}
+    r = subprocess.run([sys.executable, __file__, "inherited-child", str(fd), host, str(port)],
+                       pass_fds=[fd], env=scrubbed, timeout=60)
+    if r.returncode != 0:
+        raise SystemExit("the exec'd child with a scrubbed environment failed")
+    echo_roundtrip(s, b"parent after the second child")
     s.close()
-    print("ok exec: child inherited the connected socket, used it; parent still uses it", flush=True)
+    print("ok exec: children (one with LD_PRELOAD and ZT_* scrubbed) inherited the connected socket "
+          "and used it; the parent still uses it", flush=True)
 
 
 def inherited_child(fd, host, port):
