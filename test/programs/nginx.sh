@@ -45,8 +45,9 @@ trap 'rc=$?; [ $rc = 0 ] || on_fail; cleanup' EXIT
 in_home b "$(command -v nginx)" -c "$conf" -e "$TMP/error.log" || fail "nginx did not start"
 master=$(cat "$TMP/nginx.pid")
 BG_PIDS+=("$master")
+children_are() { [ "$(pgrep -P "$1" | wc -l)" = "$2" ]; }
+wait_for 15 children_are "$master" 2 || fail "expected 2 workers, got '$(pgrep -P "$master" | tr '\n' ' ')'"
 workers=$(pgrep -P "$master" | tr '\n' ' ')
-[ "$(echo $workers | wc -w)" = 2 ] || fail "expected 2 workers, got '$workers'"
 say "ok: nginx daemonized: master $master, workers $workers"
 
 url=http://$B_IP:$PORT
@@ -85,11 +86,11 @@ grep -q ' 200 ' "$TMP/access.log" || fail "access.log has no 200"
 # them back, the new master recognises the inherited listener. Then SIGQUIT ends the old one.
 kill -USR2 "$master"
 wait_for 15 test -f "$TMP/nginx.pid.oldbin" || fail "no binary upgrade"
-wait_for 15 bash -c "[ \"\$(cat '$TMP/nginx.pid' 2>/dev/null)\" != '' ] && [ \"\$(cat '$TMP/nginx.pid')\" != $master ]" \
-  || fail "no new master after SIGUSR2"
+new_pid() { local p; p=$(cat "$TMP/nginx.pid" 2>/dev/null) && [ -n "$p" ] && [ "$p" != "$master" ]; }
+wait_for 15 new_pid || fail "no new master after SIGUSR2"
 new_master=$(cat "$TMP/nginx.pid")
 BG_PIDS+=("$new_master")
-wait_for 15 test "$(pgrep -P "$new_master" | wc -l)" = 2 || { tail "$TMP/error.log"; fail "the new master has no workers"; }
+wait_for 15 children_are "$new_master" 2 || { tail "$TMP/error.log"; fail "the new master has no workers"; }
 kill -QUIT "$master"
 gone 15 "$master" $workers || fail "the old master and its workers did not exit"
 for i in 1 2 3 4; do
