@@ -81,6 +81,7 @@ struct Node::Impl {
 
     // Topology (topology.cpp): the planet's roots, WHOIS and the packets waiting for it.
     uint64_t planet_id = 0, planet_timestamp = 0;
+    World planet_world;  // null unless set with the whole signed world
     std::vector<Address> roots;
     bool root_role = false;
     std::map<Address, WhoisState> whois;
@@ -142,6 +143,9 @@ struct Node::Impl {
 
     // topology.cpp
     void set_planet(uint64_t id, uint64_t ts, const std::vector<RootSpec>& specs);
+    void set_planet(const World& w);
+    // OK(HELLO)'s world field from a root (§5.2): adopts a valid newer revision of our planet.
+    void offer_worlds(Peer& root, const Inbound& in, std::span<const uint8_t> worlds);
     Peer* best_root(Ticks now);
     void contact_roots(Ticks now);
     void need_identity(Address a, Ticks now);

@@ -289,7 +289,13 @@ void Node::add_static_peer(Address address, const Endpoint& endpoint) {
 }
 
 void Node::set_planet(uint64_t world_id, uint64_t world_timestamp, const std::vector<RootSpec>& roots) {
+    impl_->planet_world = World{};
     impl_->set_planet(world_id, world_timestamp, roots);
+}
+
+void Node::set_planet(const World& planet) { impl_->set_planet(planet); }
+
+const World& Node::planet() const { return impl_->planet_world;
     impl_->wake_at(0);
 }
 

@@ -17,6 +17,7 @@
 #include "core/rng.hpp"
 #include "core/types.hpp"
 #include "core/wire/drop.hpp"
+#include "core/world/world.hpp"
 
 namespace zt {
 
@@ -49,6 +50,7 @@ struct Event {
         identity_collision, // peer: HELLO with another key for a known address
         whois_sent,         // peer: the address asked for
         rendezvous,         // peer, endpoint: a root told us where peer is (sent or received)
+        planet_updated,     // peer, endpoint: a root gave us a newer planet (Node::planet())
     };
     Kind kind = Kind::packet_dropped;
     Drop drop = Drop::too_short;
@@ -70,7 +72,7 @@ protected:
     ~Host() = default;
 };
 
-inline constexpr size_t kDropReasons = size_t(Drop::no_route) + 1;
+inline constexpr size_t kDropReasons = size_t(Drop::bad_world) + 1;
 
 struct NodeStats {
     uint64_t rx_datagrams = 0, tx_datagrams = 0;
@@ -141,6 +143,14 @@ public:
     // The planet: its id and timestamp (announced in HELLO) and its roots, which become
     // "upstream" peers: contacted at once, kept alive, asked WHOIS, used to relay.
     void set_planet(uint64_t world_id, uint64_t world_timestamp, const std::vector<RootSpec>& roots);
+    // The same from the signed planet itself, which the node then also keeps current (§5.2,
+    // §7.2): it offers the planet in OK(HELLO) to a peer that announces the same planet with
+    // an older timestamp, and it adopts a newer revision offered by one of its roots when
+    // that revision is signed with the key the current one names (not as a root itself),
+    // emitting Event::planet_updated. Its roots' identities must have been validated.
+    void set_planet(const World& planet);
+    // The planet given to set_planet(const World&) or learned since; null otherwise.
+    const World& planet() const;
     // Serve as a root: relay packets between peers, introduce them with RENDEZVOUS, answer
     // WHOIS from the peer table.
     void set_root_role(bool on);

@@ -36,6 +36,49 @@ void Node::Impl::set_planet(uint64_t id, uint64_t ts, const std::vector<RootSpec
     }
 }
 
+void Node::Impl::set_planet(const World& w) {
+    std::vector<RootSpec> specs;
+    for (const auto& r : w.roots) {
+        RootSpec spec{r.identity, {}};
+        for (const auto& e : r.stable_endpoints)
+            if (!e.is_nil()) spec.endpoints.push_back(e);
+        specs.push_back(std::move(spec));
+    }
+    planet_world = w;
+    set_planet(w.id, w.timestamp_ms, specs);
+}
+
+// §5.2/§7.2: a root's OK(HELLO) may carry newer revisions of the worlds we announced. Only
+// our planet is taken (moons are not supported); a revision that is not newer is ignored, one
+// that fails the signature rule or whose roots fail validation is dropped and counted. Roots
+// keep the planet their operator gave them.
+void Node::Impl::offer_worlds(Peer& root, const Inbound& in, std::span<const uint8_t> worlds) {
+    if (worlds.empty() || root_role || planet_world.is_null()) return;
+    auto offered = World::parse_all(worlds);
+    if (!offered) return drop(Drop::bad_payload, in.from, root.address(), in.header.packet_id, uint8_t(Verb::ok));
+    for (const World& w : *offered) {
+        if (w.type != World::Type::planet || w.id != planet_world.id) continue;
+        switch (check_world_update(planet_world, w)) {
+        case WorldUpdate::accept: break;
+        case WorldUpdate::bad_signature:
+            drop(Drop::bad_world, in.from, root.address(), in.header.packet_id, uint8_t(Verb::ok));
+            continue;
+        default: continue;
+        }
+        if (!w.roots_locally_validate()) {
+            drop(Drop::bad_world, in.from, root.address(), in.header.packet_id, uint8_t(Verb::ok));
+            continue;
+        }
+        set_planet(w);
+        contact_roots(in.now);
+        Event ev;
+        ev.kind = Event::Kind::planet_updated;
+        ev.peer = root.address();
+        ev.endpoint = in.from;
+        emit(ev);
+    }
+}
+
 // §7.4: lowest latency x (1 + seconds since last receive / 61); silent roots rank last.
 Peer* Node::Impl::best_root(Ticks now) {
     Peer* best = nullptr;

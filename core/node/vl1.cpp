@@ -118,9 +118,17 @@ void Node::Impl::handle_hello(Peer& peer, const Inbound& in) {
     body.version_revision = kSoftwareRevision;
     body.source = wire::InetAddress{in.from};
     if (hello->protocol_version < 5) body.source->endpoint.port = 0;
-    body.worlds = std::span<const uint8_t>{};  // no world updates to offer
+    // Our planet, if the sender announces an older revision of it (§5.2).
+    std::array<uint8_t, World::kMaxSerializedBytes> world_buf;
+    body.worlds = std::span<const uint8_t>{};
+    if (!planet_world.is_null() && hello->planet && hello->planet->id == planet_world.id &&
+        hello->planet->timestamp_ms < planet_world.timestamp_ms) {
+        Writer ww(world_buf);
+        planet_world.serialize(ww);
+        if (ww.ok()) body.worlds = ww.written();
+    }
 
-    std::array<uint8_t, 128> buf;
+    std::array<uint8_t, 128 + World::kMaxSerializedBytes> buf;
     Writer w(buf);
     vl1::Ok{Verb::hello, in.header.packet_id, {}}.serialize(w);
     body.serialize(w);
@@ -162,6 +170,7 @@ void Node::Impl::handle_ok(Peer& peer, const Inbound& in) {
             ev.endpoint = body->source->endpoint;
             emit(ev);
         }
+        if (peer.is_root && body->worlds) offer_worlds(peer, in, *body->worlds);
         break;
     }
     case Verb::echo: {

@@ -30,6 +30,7 @@ enum class Drop : uint8_t {
     replay,              // an authenticated packet id seen again within the window
     hop_limit,           // relaying refused: hops >= 3 (§7.6)
     no_route,            // relaying refused: no direct path to the destination
+    bad_world,           // a root offered a world update that fails §7.2 or its roots' validation
 };
 
 constexpr const char* to_string(Drop d) {
@@ -53,6 +54,7 @@ constexpr const char* to_string(Drop d) {
     case Drop::replay: return "replay";
     case Drop::hop_limit: return "hop_limit";
     case Drop::no_route: return "no_route";
+    case Drop::bad_world: return "bad_world";
     }
     return "?";
 }

@@ -132,18 +132,11 @@ int main(int argc, char** argv) {
         }
         planet = *w;
         bool listed = false;
-        std::vector<RootSpec> roots;
-        for (const auto& r : planet.roots) {
-            listed |= r.identity == id->public_only();
-            RootSpec spec{r.identity, {}};
-            for (const auto& e : r.stable_endpoints)
-                if (!e.is_nil()) spec.endpoints.push_back(e);
-            roots.push_back(std::move(spec));
-        }
+        for (const auto& r : planet.roots) listed |= r.identity == id->public_only();
         if (!listed)
             std::fprintf(stderr, "ztroot: warning: %s does not list this root (%s)\n", planet_path.c_str(),
                          id->address().to_string().c_str());
-        node->set_planet(planet.id, planet.timestamp_ms, roots);  // the other roots are peers
+        node->set_planet(planet);  // the other roots are peers; leaves with an older revision get this one
     }
 
     link::StatusServer status(loop, stack::home_hash_of(home), [&](bool json) {

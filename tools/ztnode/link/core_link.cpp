@@ -39,22 +39,17 @@ const char* event_name(Event::Kind k) {
     case Event::Kind::identity_collision: return "identity collision";
     case Event::Kind::whois_sent: return "WHOIS";
     case Event::Kind::rendezvous: return "rendezvous";
+    case Event::Kind::planet_updated: return "planet updated";
     }
     return "?";
 }
 
 }  // namespace
 
-std::optional<World> load_planet(const std::string& home, const char* env_planet, std::string& error) {
-    std::string path;
-    if (env_planet && *env_planet) {
-        if (std::strcmp(env_planet, "none") == 0) return World{};
-        path = env_planet;
-    } else {
-        path = home + "/planet";
-        std::ifstream probe(path);
-        if (!probe) return default_planet();
-    }
+namespace {
+
+// Reads and checks one planet file; nullopt with `error` naming the file.
+std::optional<World> read_planet(const std::string& path, std::string& error) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         error = path + ": cannot read the planet file: " + std::strerror(errno);
@@ -77,6 +72,46 @@ std::optional<World> load_planet(const std::string& home, const char* env_planet
         return std::nullopt;
     }
     return w;
+}
+
+bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+}  // namespace
+
+std::optional<World> load_planet(const std::string& home, const char* env_planet, std::string& error) {
+    const std::string stored = home + "/planet";
+    if (!env_planet || !*env_planet) return file_exists(stored) ? read_planet(stored, error) : default_planet();
+    if (std::strcmp(env_planet, "none") == 0) return World{};
+    auto base = read_planet(env_planet, error);
+    if (!base) return base;
+    // <home>/planet is where a node keeps the revision its roots gave it (§7.2): it wins over
+    // $ZT_PLANET only as a valid update of it.
+    if (stored != env_planet && file_exists(stored)) {
+        std::string ignored;
+        auto update = read_planet(stored, ignored);
+        if (update && should_replace(*base, *update)) return update;
+    }
+    return base;
+}
+
+bool save_planet(const std::string& home, const World& planet, std::string& error) {
+    std::vector<uint8_t> buf(planet.serialized_size());
+    Writer w(buf);
+    planet.serialize(w);
+    const std::string path = home + "/planet", tmp = path + ".new";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        out.write(reinterpret_cast<const char*>(buf.data()), std::streamsize(buf.size()));
+        if (!w.ok() || !out.flush()) {
+            error = tmp + ": cannot write the planet: " + std::strerror(errno);
+            return false;
+        }
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        error = path + ": cannot replace the planet: " + std::strerror(errno);
+        return false;
+    }
+    return true;
 }
 
 CoreLink::CoreLink(const node::Config& cfg) : cfg_(cfg) {}
@@ -102,16 +137,7 @@ bool CoreLink::start(node::LinkHost& host, std::string& error) {
 
     Ticks now = host.loop().now();
     node_ = std::make_unique<Node>(static_cast<Host&>(*this), rng_, *identity_, now);
-    if (!planet_.is_null()) {
-        std::vector<RootSpec> roots;
-        for (const auto& r : planet_.roots) {
-            RootSpec spec{r.identity, {}};
-            for (const auto& e : r.stable_endpoints)
-                if (!e.is_nil()) spec.endpoints.push_back(e);
-            roots.push_back(std::move(spec));
-        }
-        node_->set_planet(planet_.id, planet_.timestamp_ms, roots);
-    }
+    if (!planet_.is_null()) node_->set_planet(planet_);
     for (const auto& p : cfg_.peers) {
         if (!p.identity.empty()) {
             auto id = Identity::from_string(p.identity);
@@ -235,6 +261,12 @@ void CoreLink::on_event(const Event& ev) {
     if (!ev.endpoint.is_nil()) line += " at " + ev.endpoint.to_string();
     if (ev.kind == Event::Kind::error_received)
         line += " code " + std::to_string(ev.code) + " in-re verb " + std::to_string(ev.verb);
+    if (ev.kind == Event::Kind::planet_updated) {
+        planet_ = node_->planet();
+        line += " to revision " + std::to_string(planet_.timestamp_ms);
+        std::string error;
+        if (!save_planet(cfg_.home, planet_, error)) host_->log(stack::LogLevel::warn, error);
+    }
     auto level = ev.kind == Event::Kind::packet_dropped ? stack::LogLevel::debug : stack::LogLevel::info;
     if (ev.kind == Event::Kind::identity_collision) level = stack::LogLevel::warn;
     host_->log(level, line);

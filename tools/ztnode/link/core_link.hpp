@@ -18,9 +18,12 @@
 namespace zt::link {
 
 // The planet the node uses: $ZT_PLANET (a file, or "none"), else <home>/planet, else the
-// compiled-in default. nullopt with `error` naming the file if it is unreadable or invalid;
-// a World of type null for "none".
+// compiled-in default. With $ZT_PLANET, <home>/planet is used instead when it is a valid
+// update of it (a newer revision its roots gave the node, see save_planet). nullopt with
+// `error` naming the file if it is unreadable or invalid; a World of type null for "none".
 std::optional<World> load_planet(const std::string& home, const char* env_planet, std::string& error);
+// Writes `planet` to <home>/planet (through a temporary file and rename).
+bool save_planet(const std::string& home, const World& planet, std::string& error);
 
 // Counters and a status snapshot for diagnostics.
 std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet);
