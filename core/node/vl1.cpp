@@ -159,7 +159,9 @@ void Node::Impl::handle_ok(Peer& peer, const Inbound& in) {
         peer.major = body->version_major;
         peer.minor = body->version_minor;
         peer.revision = body->version_revision;
-        int32_t latency = int32_t(std::clamp<Ticks>(in.now - body->timestamp_echo_ms, 0, 60000));
+        // The echoed timestamp is the peer's word: any 64-bit value, so no signed subtraction.
+        const Ticks echoed = body->timestamp_echo_ms;
+        int32_t latency = echoed > in.now ? 0 : int32_t(std::min<uint64_t>(uint64_t(in.now) - uint64_t(echoed), 60000));
         if (in.header.hops() == 0) peer.latency_ms = latency;
         confirm_path(peer, in, latency);
         if (in.header.hops() == 0 && body->source && !body->source->endpoint.is_nil()) {
