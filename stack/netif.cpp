@@ -3,6 +3,8 @@
 #include "stack/netif.hpp"
 
 #include <lwip/etharp.h>
+#include <lwip/ip.h>
+#include <lwip/sys.h>
 #include <lwip/ethip6.h>
 #include <lwip/ip4_addr.h>
 #include <lwip/ip6_addr.h>
@@ -144,6 +146,24 @@ bool VirtualNetif::is_broadcast_for(const InetAddr& a) const {
 
 void VirtualNetif::input(std::span<const uint8_t> frame) {
     if (!added_ || frame.size() < SIZEOF_ETH_HDR || frame.size() > 0xffff) return;
+    const uint16_t ethertype = uint16_t(frame[12] << 8 | frame[13]);
+    if (ethertype == ETHTYPE_IP || ethertype == ETHTYPE_IPV6) {
+        switch (reassembly_.input(frame.subspan(SIZEOF_ETH_HDR), sys_now())) {
+        case IpReassembly::Verdict::not_fragment: break;
+        case IpReassembly::Verdict::held:
+        case IpReassembly::Verdict::dropped: return;
+        case IpReassembly::Verdict::complete: {
+            // The whole packet (up to 65535 bytes: more than a frame's pbuf could hold with its
+            // Ethernet header) goes straight to IP input, which always takes the pbuf.
+            auto whole = reassembly_.packet();
+            PbufRef p(pbuf_alloc(PBUF_RAW, u16_t(whole.size()), PBUF_RAM));
+            if (!p) return;
+            std::memcpy(p.get()->payload, whole.data(), whole.size());
+            ip_input(p.release(), &netif_);
+            return;
+        }
+        }
+    }
     PbufRef p(pbuf_alloc(PBUF_RAW, u16_t(frame.size()), PBUF_RAM));
     if (!p) return;
     std::memcpy(p.get()->payload, frame.data(), frame.size());

@@ -13,6 +13,7 @@
 
 #include "core/types.hpp"
 #include "stack/inet.hpp"
+#include "stack/ip_reassembly.hpp"
 
 namespace zt::stack {
 
@@ -43,8 +44,10 @@ public:
     bool on_link(const InetAddr& a) const;  // inside one of our prefixes or routes
     bool is_broadcast_for(const InetAddr& a) const;
 
-    // Feeds one Ethernet frame to lwIP (copied into a fresh pbuf).
+    // Feeds one Ethernet frame to lwIP (copied into a fresh pbuf). IP fragments are put back
+    // together here first (ip_reassembly.hpp) and the whole packet goes to lwIP's IP input.
     void input(std::span<const uint8_t> frame);
+    const IpReassembly::Stats& reassembly_stats() const { return reassembly_.stats(); }
 
     struct netif* raw() { return &netif_; }
 
@@ -57,6 +60,7 @@ private:
     uint32_t mtu_;
     FrameOut out_;
     std::vector<uint8_t> txbuf_;
+    IpReassembly reassembly_;
     std::vector<InetPrefix> addrs_;
     std::vector<InetPrefix> routes_;
     struct netif netif_ {};

@@ -3,7 +3,7 @@
 
   py_udp.py server HOST PORT               reply to each datagram with "<src ip> <src port> <len>"
                                            followed by the payload, to its source
-  py_udp.py client HOST PORT CLIENT_IP     unconnected sendto/recvfrom of sizes 0..8000 from two
+  py_udp.py client HOST PORT CLIENT_IP     unconnected sendto/recvfrom of sizes 0..65400 from two
                                            sockets; checks the replies' source, the address the
                                            server saw, the payload; then connect + send/recv, and
                                            shutdown(SHUT_WR) (sends fail with EPIPE, replies to
@@ -47,7 +47,7 @@ def client(host, port, client_ip):
         reply, _ = s.recvfrom(65535)
         ip, p, _ = reply.partition(b"\n")[0].decode().split()
         assert ip == client_ip, f"source address {ip}, want {client_ip}"
-    for size in (0, 1, 100, 1400, 2800, 8000):
+    for size in (0, 1, 100, 1400, 2800, 8000, 13000, 20000, 40000, 65400):
         for s in (a, b):
             payload = os.urandom(size)
             s.sendto(payload, server_addr)
