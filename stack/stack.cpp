@@ -201,6 +201,16 @@ size_t Stack::live_count() const {
     return n;
 }
 
-StackStats Stack::stats() const { return impl_->stats(); }
+StackStats Stack::stats() const {
+    StackStats st = impl_->stats();
+    for (const auto& [id, n] : impl_->netifs) {
+        const auto& r = n->reassembly_stats();
+        st.ip_fragments += r.fragments;
+        st.ip_reassembled += r.completed;
+        st.ip_reassembly_timeouts += r.timed_out;
+        st.ip_fragments_dropped += r.dropped;
+    }
+    return st;
+}
 
 }  // namespace zt::stack

@@ -43,6 +43,8 @@ struct StackStats {
     uint64_t frames_in = 0, frames_out = 0, frames_dropped = 0;
     uint64_t tcp_conns_total = 0, tcp_splices_total = 0;
     uint64_t udp_dropped_app_full = 0, udp_dropped_bad = 0;
+    // IP fragment reassembly in front of lwIP, all networks (see ip_reassembly.hpp).
+    uint64_t ip_fragments = 0, ip_reassembled = 0, ip_reassembly_timeouts = 0, ip_fragments_dropped = 0;
 };
 
 class Stack {

@@ -39,6 +39,8 @@ public:
     // networks() (or address()) changed: the runtime re-reads them and reconfigures the stack.
     virtual void networks_changed() = 0;
     virtual void log(stack::LogLevel level, const std::string& message) = 0;
+    // The stack's counters, for the status.
+    virtual stack::StackStats stack_stats() const = 0;
 };
 
 class Link {

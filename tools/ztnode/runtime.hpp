@@ -33,6 +33,7 @@ public:
     void deliver_frame(NetworkId nwid, std::span<const uint8_t> frame) override;
     void networks_changed() override;
     void log(stack::LogLevel level, const std::string& message) override;
+    stack::StackStats stack_stats() const override { return stack_->stats(); }
 
     stack::Stack& stack() { return *stack_; }
 

@@ -275,7 +275,8 @@ void CoreLink::on_event(const Event& ev) {
 std::string CoreLink::status(bool json) const {
     if (!node_ || !udp_) return json ? "{}" : "not started\n";
     Ticks now = host_->loop().now();
-    return json ? status_json(*node_, *udp_, now, planet_) : status_text(*node_, *udp_, now, planet_);
+    const stack::StackStats st = host_->stack_stats();
+    return json ? status_json(*node_, *udp_, now, planet_, &st) : status_text(*node_, *udp_, now, planet_, &st);
 }
 
 }  // namespace zt::link

@@ -25,9 +25,12 @@ std::optional<World> load_planet(const std::string& home, const char* env_planet
 // Writes `planet` to <home>/planet (through a temporary file and rename).
 bool save_planet(const std::string& home, const World& planet, std::string& error);
 
-// Counters and a status snapshot for diagnostics.
-std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet);
-std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet);
+// Counters and a status snapshot for diagnostics; `stack` adds the node's stack counters
+// (a root has no stack).
+std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
+                        const stack::StackStats* stack = nullptr);
+std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
+                        const stack::StackStats* stack = nullptr);
 
 class CoreLink final : public node::Link, private Host {
 public:

@@ -33,7 +33,8 @@ std::string version(const PeerStatus& p) {
 
 }  // namespace
 
-std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet) {
+std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
+                        const stack::StackStats* stack) {
     std::ostringstream o;
     const auto st = node.stats();
     o << "{\"address\":" << json_str(node.identity().address().to_string())
@@ -80,11 +81,20 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
         o << (first_drop ? "" : ",") << json_str(to_string(Drop(i))) << ":" << st.drops[i];
         first_drop = false;
     }
-    o << "}}}\n";
+    o << "}}";
+    if (stack)
+        o << ",\"stack\":{\"framesIn\":" << stack->frames_in << ",\"framesOut\":" << stack->frames_out
+          << ",\"framesDropped\":" << stack->frames_dropped << ",\"tcpConnections\":" << stack->tcp_conns_total
+          << ",\"udpDroppedAppFull\":" << stack->udp_dropped_app_full << ",\"udpDroppedBad\":" << stack->udp_dropped_bad
+          << ",\"ipFragments\":" << stack->ip_fragments << ",\"ipReassembled\":" << stack->ip_reassembled
+          << ",\"ipReassemblyTimeouts\":" << stack->ip_reassembly_timeouts
+          << ",\"ipFragmentsDropped\":" << stack->ip_fragments_dropped << "}";
+    o << "}\n";
     return o.str();
 }
 
-std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet) {
+std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
+                        const stack::StackStats* stack) {
     std::ostringstream o;
     const auto st = node.stats();
     o << "200 info " << node.identity().address().to_string() << " " << (node.online(now) ? "ONLINE" : "OFFLINE")
@@ -109,6 +119,11 @@ std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, co
     }
     o << "counters rx " << st.rx_packets << " tx " << st.tx_packets << " frames " << st.rx_frames << "/" << st.tx_frames
       << " relayed " << st.relayed << " via-root " << st.sent_via_root << " dropped " << st.dropped_total() << "\n";
+    if (stack)
+        o << "stack frames " << stack->frames_in << "/" << stack->frames_out << " dropped " << stack->frames_dropped
+          << " tcp " << stack->tcp_conns_total << " udp-dropped " << stack->udp_dropped_app_full + stack->udp_dropped_bad
+          << " ip-fragments " << stack->ip_fragments << " reassembled " << stack->ip_reassembled << " dropped "
+          << stack->ip_fragments_dropped + stack->ip_reassembly_timeouts << "\n";
     return o.str();
 }
 
