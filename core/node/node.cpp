@@ -291,13 +291,15 @@ void Node::add_static_peer(Address address, const Endpoint& endpoint) {
 void Node::set_planet(uint64_t world_id, uint64_t world_timestamp, const std::vector<RootSpec>& roots) {
     impl_->planet_world = World{};
     impl_->set_planet(world_id, world_timestamp, roots);
-}
-
-void Node::set_planet(const World& planet) { impl_->set_planet(planet); }
-
-const World& Node::planet() const { return impl_->planet_world;
     impl_->wake_at(0);
 }
+
+void Node::set_planet(const World& planet) {
+    impl_->set_planet(planet);
+    impl_->wake_at(0);
+}
+
+const World& Node::planet() const { return impl_->planet_world; }
 
 void Node::set_root_role(bool on) { impl_->root_role = on; }
 
