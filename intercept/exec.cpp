@@ -1,14 +1,16 @@
-// execve()/execv()/execvp()/execvpe()/posix_spawn()/posix_spawnp(): the program a wrapped
+// execve()/execv()/execvp()/execvpe()/execl()/execlp()/execle()/posix_spawn()/posix_spawnp(): the program a wrapped
 // process executes stays wrapped. Daemons and supervisors build a fresh environment for their
 // children (nginx's binary upgrade keeps only TZ and its `env` directives, sudo-like tools
 // scrub LD_PRELOAD), and an exec'd program that inherits a virtual socket without the shim sees
 // a unix socket (getsockname says AF_UNIX: nginx then fails its upgrade). Like Onload, we put
 // back what the environment lost: our library in LD_PRELOAD and the ZT_* variables this process
-// started with. A variable the new environment sets itself is left as it is. (execl*() call
-// glibc's internal execve and are not covered.)
+// started with. A variable the new environment sets itself is left as it is. glibc's execl*()
+// call its internal execve, past any hook, so they are hooked themselves: their argument list
+// becomes an argv and they go the execve/execvpe way.
 #include <dlfcn.h>
 #include <limits.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -179,6 +181,42 @@ ZTI_HOOK(int, execvp, const char* file, char* const argv[]) {
     if (zti::pass()) return real(file, argv, environ);
     ZTI_SHIM_ENV(environ);
     return real(file, argv, zti_env);
+}
+
+// The argument list after `arg0` (up to its NULL) as an argv on this frame; `envp_out` is
+// null, or for execle receives the pointer after the NULL (the environment).
+#define ZTI_ARGV(arg0, envp_out)                                                                   \
+    size_t zti_argc = 0; /* arguments before the NULL; arg0 itself may be it */                    \
+    if (arg0) {                                                                                    \
+        va_list ap;                                                                                \
+        va_start(ap, arg0);                                                                        \
+        for (zti_argc = 1; va_arg(ap, const char*); ++zti_argc) {}                                 \
+        va_end(ap);                                                                                \
+    }                                                                                              \
+    char** zti_argv = static_cast<char**>(alloca((zti_argc + 1) * sizeof(char*)));                 \
+    {                                                                                              \
+        va_list ap;                                                                                \
+        va_start(ap, arg0);                                                                        \
+        zti_argv[0] = const_cast<char*>(arg0);                                                     \
+        for (size_t i = 1; i <= zti_argc && arg0; ++i) zti_argv[i] = va_arg(ap, char*);            \
+        if (envp_out) *envp_out = va_arg(ap, char* const*);                                        \
+        va_end(ap);                                                                                \
+    }
+
+ZTI_HOOK(int, execl, const char* path, const char* arg0, ...) {
+    ZTI_ARGV(arg0, static_cast<char* const**>(nullptr));
+    return zti_hook_execv(path, zti_argv);
+}
+
+ZTI_HOOK(int, execlp, const char* file, const char* arg0, ...) {
+    ZTI_ARGV(arg0, static_cast<char* const**>(nullptr));
+    return zti_hook_execvp(file, zti_argv);
+}
+
+ZTI_HOOK(int, execle, const char* path, const char* arg0, ...) {
+    char* const* envp = nullptr;
+    ZTI_ARGV(arg0, &envp);
+    return zti_hook_execve(path, zti_argv, envp);
 }
 
 ZTI_HOOK(int, posix_spawn, pid_t* pid, const char* path, const posix_spawn_file_actions_t* fa,
