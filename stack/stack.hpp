@@ -64,6 +64,10 @@ public:
     // it exits), then stop_accepting() closes 'T'.
     int accept_pending();
     void stop_accepting();
+    // Takes over the TCP listeners wrapped programs already hold for this home (a node that
+    // starts after another one ended: stack/unix_listeners.hpp). Call once the networks are
+    // set. Returns how many it took.
+    int adopt_listeners();
 
     // Adds, updates and removes netifs so that they match `networks`.
     void set_networks(const std::vector<NetworkSetup>& networks);

@@ -16,6 +16,7 @@
 #include "stack/context.hpp"
 #include "stack/lwip_errno.hpp"
 #include "stack/lwip_glue.hpp"
+#include "stack/unix_listeners.hpp"
 
 namespace zt::stack {
 
@@ -340,6 +341,49 @@ int TcpBridge::listen(const ztctl::TcpListen& req) {
     ctx_.logf(LogLevel::info, "tcp listen %s (sock %016llx)", InetAddr::from_name(r.bound).to_string().c_str(),
               (unsigned long long)r.sock_id);
     return 0;
+}
+
+// The name says where the app's socket was bound and its sock_id; what it does not say (the
+// backlog, keepalive options, IPV6_V6ONLY) takes defaults, except that an IPv6 wildcard on a
+// port an IPv4 listener also holds must have been v6-only: IPv4 ones are taken first.
+int TcpBridge::adopt_listeners() {
+    std::string error;
+    auto found = find_app_listeners(ctx_.home_hash(), error);
+    if (!found) {
+        ctx_.logf(LogLevel::warn, "cannot look for listeners to take over: %s", error.c_str());
+        return 0;
+    }
+    std::stable_sort(found->begin(), found->end(),
+                     [](const DecodedName& a, const DecodedName& b) { return a.first.family < b.first.family; });
+    int adopted = 0;
+    for (const DecodedName& d : *found) {
+        if (reservations_.count(d.id)) continue;
+        ztctl::TcpBind b{};
+        b.sock_id = d.id;
+        b.local = d.first;
+        b.reuseaddr = 1;
+        if (d.first.family == 6 && InetAddr::from_name(d.first).is_unspecified())
+            for (const auto& [id, r] : reservations_)
+                b.v6only |= r->bound.family == 4 && r->bound.port_be == d.first.port_be;
+        const std::string where = InetAddr::from_name(d.first).to_string();
+        auto bound = bind(b);
+        if (bound.err) {
+            ctx_.logf(LogLevel::warn, "listener %s (sock %016llx) not taken over: %s", where.c_str(),
+                      (unsigned long long)d.id, std::strerror(bound.err));
+            continue;
+        }
+        ztctl::TcpListen l{};
+        l.sock_id = d.id;
+        l.backlog = 128;
+        if (int err = listen(l)) {
+            ctx_.logf(LogLevel::warn, "listener %s (sock %016llx) not taken over: %s", where.c_str(),
+                      (unsigned long long)d.id, std::strerror(err));
+            close_reservation(d.id);
+            continue;
+        }
+        ++adopted;
+    }
+    return adopted;
 }
 
 err_t TcpBridge::on_accept_cb(void* arg, struct tcp_pcb* newpcb, err_t err) {

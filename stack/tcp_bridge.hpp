@@ -35,6 +35,7 @@ public:
 
     Stack::BindResult bind(const ztctl::TcpBind& req);
     int listen(const ztctl::TcpListen& req);
+    int adopt_listeners();  // Stack::adopt_listeners
     int release(uint64_t sock_id);
     Stack::ConnStatus status(uint64_t conn_id) const;
     int set_option(const ztctl::SetOption& req);

@@ -9,6 +9,11 @@
 
 namespace zt {
 
+namespace {
+// How long a live path may stay silent while we send on it before a HELLO goes along.
+constexpr Ticks kQuietPathHelloMs = 3000;
+}  // namespace
+
 uint64_t NodeStats::dropped_total() const {
     uint64_t n = 0;
     for (auto d : drops) n += d;
@@ -210,7 +215,18 @@ uint64_t Node::Impl::send_packet(Peer& peer, Verb verb, std::span<const uint8_t>
 // endpoint from the configuration.
 bool Node::Impl::send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now) {
     const Path* p = peer.best_path(now);
-    if (p && p->alive(now)) return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;
+    if (p && p->alive(now)) {
+        // A path we send on that has been quiet for a while may lead to a node that restarted
+        // and forgot us (it drops what we send as unknown_peer until our HELLO): HELLO along
+        // with the packet at once rather than when the path stops counting as alive (19 s).
+        if (now - p->last_receive >= kQuietPathHelloMs && now - peer.last_hello_sent >= kQuietPathHelloMs) {
+            const Path quiet = *p;
+            send_hello(peer, quiet.local, quiet.remote, now);
+            p = peer.best_path(now);
+            if (!p) return false;
+        }
+        return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;
+    }
     Peer* root = peer.is_root ? nullptr : best_root(now);
     if (!root) {
         if (p) return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;

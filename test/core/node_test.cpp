@@ -289,3 +289,31 @@ TEST_CASE("node: peers that both speak protocol 12 switch to AES-GMAC-SIV", "[co
     REQUIRE(p.b->host->frames.size() == 1);
     CHECK(p.b->host->frames[0].payload == payload);
 }
+
+TEST_CASE("node: a peer whose node restarted hears our HELLO with the next packet", "[core]") {
+    Pair p;
+    p.connect();
+    p.net.advance(4000);  // the path goes quiet (no keepalive is due yet)
+
+    // B's node restarts with the same identity and configuration: it has forgotten A's key.
+    p.b->host->frames.clear();
+    p.b->node = std::make_unique<Node>(*p.b->host, *p.b->rng, p.idb, p.net.now);
+    p.b->node->add_static_peer(p.ida.address(), p.a->endpoint);
+    p.b->node->join_static(kNet, 2800);
+    p.b->next_timer = 0;
+
+    // The first frame A sends goes with a HELLO: B learns A and takes the frame at once
+    // instead of dropping A's packets as unknown_peer until the path times out (19 s).
+    const Bytes payload = pattern(300, 5);
+    p.a->node->on_frame(p.net.now, kNet, Frame{p.mac_a(), p.mac_b(), 0x0800, payload});
+    p.net.advance(100);
+    REQUIRE(p.b->host->frames.size() == 1);
+    CHECK(p.b->host->frames[0].payload == payload);
+    CHECK(p.b->node->stats().dropped(Drop::unknown_peer) == 0);
+
+    // While B answers, frames carry no extra HELLO.
+    const auto hellos_before = p.a->node->stats().tx_packets;
+    p.a->node->on_frame(p.net.now, kNet, Frame{p.mac_a(), p.mac_b(), 0x0800, payload});
+    p.net.advance(100);
+    CHECK(p.a->node->stats().tx_packets == hellos_before + 1);
+}

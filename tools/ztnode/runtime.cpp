@@ -76,6 +76,7 @@ bool Runtime::init(std::string& error) {
         return false;
     }
     networks_changed();
+    if (int n = stack_->adopt_listeners()) spdlog::info("took over {} listener(s) of wrapped programs", n);
 
     spdlog::info("node {} serving home {} (hash {:016x})", link_->address().to_string(), cfg_.home, home_hash_);
     return true;
