@@ -2,6 +2,7 @@
 #include "stack/tcp_conn.hpp"
 
 #include <lwip/etharp.h>
+#include <lwip/priv/tcp_priv.h>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -200,6 +201,7 @@ void TcpConn::handle_connected() {
     // of the preamble has not arrived yet is skipped by the pump.
     preamble_left_ -= discard(fd_, preamble_left_);
     state_ = State::open;
+    widen_windows();
     bridge_.record(conn_id_, ztctl::ConnState::established, 0, local_, peer_);
     ctx_.logf(LogLevel::debug, "tcp %016llx: %s -> %s established", (unsigned long long)conn_id_,
               local_.to_string().c_str(), peer_.to_string().c_str());
@@ -227,6 +229,7 @@ void TcpConn::try_link() {
     if (state_ != State::linking) return;
     if (::connect(fd_, lname_.addr(), lname_.len) == 0) {
         state_ = State::open;
+        widen_windows();
         watched_events_ = EPOLLIN | EPOLLRDHUP;
         fd_watched_ = ctx_.reactor().add_fd(fd_, watched_events_, [this](uint32_t ev) { handle_fd(ev); });
         ctx_.logf(LogLevel::debug, "tcp accepted %s -> %s linked", peer_.to_string().c_str(),
@@ -445,14 +448,47 @@ void TcpConn::flush_to_app() {
         }
     }
     // Open lwIP's window only by what the app's socket actually took.
-    while (acked > 0 && pcb_) {
-        u16_t chunk = u16_t(std::min<size_t>(acked, 0xffff));
-        tcp_recved(pcb_, chunk);
-        acked -= chunk;
-    }
+    open_window(acked);
     if (rxq_.empty() && remote_fin_ && !fd_wr_shut_ && !app_gone_) {
         ::shutdown(fd_, SHUT_WR);  // the app reads EOF
         fd_wr_shut_ = true;
+    }
+}
+
+// Debian's lwIP is built with TCP_WND and TCP_SND_BUF of 64 KB: one window per round trip,
+// 1.6 MB/s at a 40 ms RTT. It is also built with window scaling (shift 1), so the window can
+// be twice that: when the peer agreed to scaling we open the receive window to
+// 0xffff << rcv_scale ourselves (tcp_recved clamps it to TCP_WND) and give the send buffer the
+// same room (TCP_SND_QUEUELEN, ~180 segments, still bounds it). Through test/netem's relay
+// with 20 ms each way (lossy_link.sh delay): 1.54 MB/s before, 2.57 MB/s after.
+void TcpConn::widen_windows() {
+    if (!pcb_ || !(pcb_->flags & TF_WND_SCALE)) return;
+    const uint32_t wider = uint32_t(0xffff) << pcb_->rcv_scale;
+    if (wider <= TCP_WND) return;
+    wnd_max_ = wider;
+    pcb_->rcv_wnd += wider - TCP_WND;
+    pcb_->snd_buf += wider - TCP_SND_BUF;
+    if (tcp_update_rcv_ann_wnd(pcb_) > 0) {
+        tcp_ack_now(pcb_);
+        tcp_output(pcb_);
+    }
+}
+
+void TcpConn::open_window(size_t bytes) {
+    if (!pcb_ || bytes == 0) return;
+    if (wnd_max_ == 0) {
+        while (bytes > 0) {
+            u16_t chunk = u16_t(std::min<size_t>(bytes, 0xffff));
+            tcp_recved(pcb_, chunk);
+            bytes -= chunk;
+        }
+        return;
+    }
+    // What tcp_recved does, up to our own maximum.
+    pcb_->rcv_wnd = uint32_t(std::min<uint64_t>(uint64_t(pcb_->rcv_wnd) + bytes, wnd_max_));
+    if (tcp_update_rcv_ann_wnd(pcb_) >= TCP_WND_UPDATE_THRESHOLD) {
+        tcp_ack_now(pcb_);
+        tcp_output(pcb_);
     }
 }
 

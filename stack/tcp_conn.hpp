@@ -96,6 +96,8 @@ private:
     void try_link();
     void check_arp();
 
+    void widen_windows();            // once open: beyond Debian lwIP's 64 KB (see .cpp)
+    void open_window(size_t bytes);  // the app took `bytes`: tcp_recved, up to wnd_max_
     void progress();  // pump both ways, then settle and update the epoll interest
     void pump_app_to_net();
     void flush_to_app();
@@ -136,6 +138,7 @@ private:
     bool fd_wr_shut_ = false;      // shutdown(fd, SHUT_WR) done
     bool app_gone_ = false;        // the app closed its end (HUP/EPIPE)
     bool abort_on_close_ = false;  // SO_LINGER {1, 0}
+    uint32_t wnd_max_ = 0;         // receive window we open up to (0: lwIP's own TCP_WND)
 
     // lwIP callback bookkeeping: aborting our pcb inside one of its callbacks must be
     // reported to lwIP by returning ERR_ABRT.

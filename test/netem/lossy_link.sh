@@ -9,6 +9,8 @@
 #                        matches; prints the transfer time
 #   lossy_link.sh dup    10% duplication: the sha256 matches, and the receivers count the
 #                        extra copies as replay / duplicate-fragment drops (ztstatus --json)
+#   lossy_link.sh delay  20 ms one-way delay, nothing else: a benchmark of window-limited
+#                        throughput (prints MB/s; not in meson test)
 #
 # Runs in a private network namespace with only loopback (see netem_lib.sh), so that no
 # other path between the nodes exists.
@@ -20,13 +22,14 @@ source "$(dirname "$0")/../integration/lib.sh"
 case $MODE in
   loss) IMPAIR=(--delay 20 --loss 3 --reorder 5 --reorder-delay 15 --seed 11) ;;
   dup)  IMPAIR=(--dup 10 --seed 12) ;;
+  delay) IMPAIR=(--delay 20 --seed 13) ;;
   *) fail "unknown mode $MODE" ;;
 esac
 
 NWID=c41b8868ac000001
 # 20 MB with duplication; 4 MB through loss (lwIP's 500 ms timer ticks and no SACK make
 # loss recovery slow: ~20 s/MB at 3%). NETEM_SIZE=bytes overrides.
-case $MODE in loss) SIZE=${NETEM_SIZE:-4000000} ;; *) SIZE=${NETEM_SIZE:-20000000} ;; esac
+case $MODE in loss) SIZE=${NETEM_SIZE:-4000000} ;; delay) SIZE=${NETEM_SIZE:-10000000} ;; *) SIZE=${NETEM_SIZE:-20000000} ;; esac
 PA=20001 PB=20002 RL=21000 RU=21001
 make_home a >/dev/null; make_home b >/dev/null
 configure a $PA $NWID 10.147.17.1/24 "$(public_of b)@127.0.0.1/$RL"
