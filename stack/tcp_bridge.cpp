@@ -348,7 +348,7 @@ int TcpBridge::listen(const ztctl::TcpListen& req) {
 // port an IPv4 listener also holds must have been v6-only: IPv4 ones are taken first.
 int TcpBridge::adopt_listeners() {
     std::string error;
-    auto found = find_app_listeners(ctx_.home_hash(), error);
+    auto found = find_app_listeners(ctx_.home_hash(), ctx_.uid(), error);
     if (!found) {
         ctx_.logf(LogLevel::warn, "cannot look for listeners to take over: %s", error.c_str());
         return 0;

@@ -27,7 +27,7 @@ struct Fd {
 
 }  // namespace
 
-std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, std::string& error) {
+std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, uid_t uid, std::string& error) {
     Fd s{::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG)};
     if (s.fd < 0) {
         error = std::string("sock_diag socket: ") + std::strerror(errno);
@@ -43,7 +43,7 @@ std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, s
     msg.nlh.nlmsg_seq = 1;
     msg.req.sdiag_family = AF_UNIX;
     msg.req.udiag_states = 1u << kTcpListen;
-    msg.req.udiag_show = UDIAG_SHOW_NAME;
+    msg.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_UID;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
     if (::sendto(s.fd, &msg, sizeof msg, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
@@ -72,16 +72,24 @@ std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, s
             auto* m = static_cast<unix_diag_msg*>(NLMSG_DATA(h));
             if (m->udiag_type != SOCK_STREAM || m->udiag_state != kTcpListen) continue;
             int alen = int(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+            std::optional<DecodedName> name;
+            bool ours = false;  // a socket whose owner the kernel does not say is not ours
             for (auto* a = reinterpret_cast<rtattr*>(m + 1); RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+                if (a->rta_type == UNIX_DIAG_UID && RTA_PAYLOAD(a) >= sizeof(uint32_t)) {
+                    uint32_t owner;
+                    std::memcpy(&owner, RTA_DATA(a), sizeof owner);
+                    ours = owner == uid;
+                }
                 if (a->rta_type != UNIX_DIAG_NAME) continue;
                 size_t name_len = RTA_PAYLOAD(a);
                 sockaddr_un sa{};
                 if (name_len > sizeof sa.sun_path) continue;
                 sa.sun_family = AF_UNIX;
                 std::memcpy(sa.sun_path, RTA_DATA(a), name_len);
-                auto d = decode_name(sa, socklen_t(offsetof(sockaddr_un, sun_path) + name_len));
-                if (d && d->kind == ztctl::NameKind::listener && d->home_hash == home_hash) found.push_back(*d);
+                name = decode_name(sa, socklen_t(offsetof(sockaddr_un, sun_path) + name_len));
             }
+            if (ours && name && name->kind == ztctl::NameKind::listener && name->home_hash == home_hash)
+                found.push_back(*name);
         }
     }
 }

@@ -6,6 +6,8 @@
 // abstract names raw, and ours are binary.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,8 +17,9 @@
 
 namespace zt::stack {
 
-// Every listening stream socket bound to an 'L' name of `home_hash`. nullopt with `error`
-// when the kernel's interface is unavailable (no sock_diag for AF_UNIX).
-std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, std::string& error);
+// Every listening stream socket that `uid` owns, bound to an 'L' name of `home_hash` (a
+// socket another user made with our name is not taken, as the control socket serves only
+// `uid`). nullopt with `error` when the kernel's interface is unavailable.
+std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, uid_t uid, std::string& error);
 
 }  // namespace zt::stack

@@ -1,11 +1,18 @@
 // Socket names of control_protocol.hpp and the address helpers of stack/inet.hpp.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "stack/inet.hpp"
 #include "stack/names.hpp"
+#include "stack/unix_listeners.hpp"
 
 using namespace zt::stack;
 
@@ -110,4 +117,69 @@ TEST_CASE("inet: parse, print, prefixes and special addresses", "[stack][inet]")
     v6.port = 443;
     CHECK(v6.to_string() == "[fd00::1]:443");
     CHECK(InetAddr::from_name(v6.to_name()) == v6);
+}
+
+TEST_CASE("names: a new node finds the listening 'L' sockets of its home and user", "[stack][names]") {
+    const uint64_t hash = 0x5eed000000000000ULL | uint64_t(getpid());
+    ztctl::NameAddr bound{};
+    bound.family = 4;
+    bound.ip[0] = 10;
+    bound.ip[3] = 7;
+    bound.port_be = htons(8080);
+    auto listen_on = [](const UnixName& n) {
+        int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd >= 0);
+        REQUIRE(::bind(fd, n.addr(), n.len) == 0);
+        return fd;
+    };
+    int listening = listen_on(listener_name(hash, bound, 0x1111));
+    REQUIRE(::listen(listening, 4) == 0);
+    int bound_only = listen_on(listener_name(hash, bound, 0x2222));      // not listening
+    int other_home = listen_on(listener_name(hash + 1, bound, 0x3333));  // another home
+    REQUIRE(::listen(other_home, 4) == 0);
+
+    // A listener with our name made by another user is not ours (needs root to stage).
+    int ready[2] = {-1, -1}, done[2] = {-1, -1};
+    pid_t child = -1;
+    if (geteuid() == 0) {
+        REQUIRE(pipe(ready) == 0);
+        REQUIRE(pipe(done) == 0);
+        child = fork();
+        if (child == 0) {
+            if (setresuid(65534, 65534, 65534) != 0) _exit(1);
+            int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+            auto n = listener_name(hash, bound, 0x4444);
+            if (fd < 0 || ::bind(fd, n.addr(), n.len) != 0 || ::listen(fd, 4) != 0) _exit(2);
+            (void)!write(ready[1], "r", 1);
+            char c;
+            (void)!read(done[0], &c, 1);  // until the parent has looked
+            _exit(0);
+        }
+        char c = 0;
+        REQUIRE(read(ready[0], &c, 1) == 1);
+    } else {
+        WARN("not root: the other-user case is not staged");
+    }
+
+    std::string error;
+    auto found = find_app_listeners(hash, geteuid(), error);
+    REQUIRE(found.has_value());
+    std::vector<uint64_t> ids;
+    for (const auto& d : *found) {
+        CHECK(d.home_hash == hash);
+        CHECK(std::memcmp(&d.first, &bound, sizeof bound) == 0);
+        ids.push_back(d.id);
+    }
+    CHECK(ids == std::vector<uint64_t>{0x1111});
+
+    if (child > 0) {
+        (void)!write(done[1], "x", 1);
+        int status = 0;
+        waitpid(child, &status, 0);
+        CHECK(WEXITSTATUS(status) == 0);
+        for (int fd : {ready[0], ready[1], done[0], done[1]}) close(fd);
+    }
+    close(listening);
+    close(bound_only);
+    close(other_home);
 }
