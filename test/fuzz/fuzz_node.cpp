@@ -12,6 +12,8 @@
 //                      sent to that sender (so OK and ERROR match a request)
 //            bit 5:    one second passes and the node's timers run afterwards
 //            bit 6:    the packet is sent as a fragmented one: head now, tail in the next record
+//            bit 7:    the packet is addressed to the other sender, not to the node (relaying)
+// The first record's bit 7 also makes the node a root (relay, RENDEZVOUS, WHOIS answers).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -95,6 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     SeededRng rng(1);
     Ticks now = 1000000;
     Node node(host, rng, fx.self, now);
+    if (size > 0 && (data[0] & 0x80)) node.set_root_role(true);
     node.set_planet(fx.planet);
     node.add_static_peer(fx.peer.public_only(), fx.peer_ep);
     node.join_static(kNet, 2800);
@@ -121,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             const Identity& src = is_root ? fx.root : fx.peer;
             wire::PacketHeader h;
             h.packet_id = ++packet_id;
-            h.dest = fx.self.address();
+            h.dest = (control & 0x80) ? (is_root ? fx.peer.address() : fx.root.address()) : fx.self.address();
             h.source = src.address();
             h.verb_byte = body[0];
             const bool split = (control & 0x40) && body.size() > 2;
@@ -147,8 +150,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 node.on_udp(now, 0, from, p.first(cut));
                 pending_tail.assign(16, 0);
                 std::memcpy(pending_tail.data(), p.data(), 8);  // packet id
-                pending_tail[8] = uint8_t(fx.self.address().value() >> 32);
-                for (int i = 0; i < 4; ++i) pending_tail[9 + i] = uint8_t(fx.self.address().value() >> (24 - 8 * i));
+                pending_tail[8] = uint8_t(h.dest.value() >> 32);
+                for (int i = 0; i < 4; ++i) pending_tail[9 + i] = uint8_t(h.dest.value() >> (24 - 8 * i));
                 pending_tail[13] = kFragmentIndicator;
                 pending_tail[14] = uint8_t(2 << 4 | 1);  // total 2, number 1
                 pending_tail[15] = 0;                    // hops
