@@ -4,6 +4,8 @@
 //
 //   ztrun [-H home] [-n nwid[=ip/len]]... [-p peer@endpoint]... [--port N]
 //         [--wildcard virtual|kernel] [-d] [--] prog args...
+#include <elf.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -82,6 +84,54 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 }  // namespace
+
+// The file execvp would run: `name` itself if it has a slash, else the first executable of
+// that name on PATH; empty if none.
+std::string resolve(const char* name) {
+    if (std::strchr(name, '/')) return name;
+    const char* path = std::getenv("PATH");
+    std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
+    for (size_t start = 0; start <= dirs.size();) {
+        size_t end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        std::string dir = dirs.substr(start, end - start);
+        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+        if (access(candidate.c_str(), X_OK) == 0) return candidate;
+        start = end + 1;
+    }
+    return {};
+}
+
+// Why LD_PRELOAD cannot wrap the program at `path`, or nullptr: the dynamic loader never runs
+// for a static ELF (no PT_INTERP: most Go binaries, ldconfig) and ignores LD_PRELOAD for
+// set-user/group-ID programs. Scripts and anything unreadable pass (their interpreter decides).
+const char* unwrappable(const std::string& path) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0) return nullptr;
+    // Secure mode (AT_SECURE) only when running it changes our ids.
+    if (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) || ((st.st_mode & S_ISGID) && st.st_gid != getegid()))
+        return "is set-user-ID or set-group-ID: the dynamic loader ignores LD_PRELOAD for it";
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    bool dynamic = true;
+    Elf64_Ehdr eh {};
+    if (pread(fd, &eh, sizeof eh, 0) == ssize_t(sizeof eh) && std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0) {
+        dynamic = false;
+        const bool is64 = eh.e_ident[EI_CLASS] == ELFCLASS64;
+        Elf32_Ehdr eh32 {};
+        if (!is64) (void)!pread(fd, &eh32, sizeof eh32, 0);
+        const uint64_t phoff = is64 ? eh.e_phoff : eh32.e_phoff;
+        const unsigned phnum = is64 ? eh.e_phnum : eh32.e_phnum;
+        const unsigned phentsize = is64 ? eh.e_phentsize : eh32.e_phentsize;
+        for (unsigned k = 0; k < phnum && k < 4096 && !dynamic; ++k) {
+            uint32_t type = 0;  // p_type is the first field in both classes
+            if (pread(fd, &type, sizeof type, off_t(phoff + uint64_t(k) * phentsize)) != ssize_t(sizeof type)) break;
+            dynamic = type == PT_INTERP;
+        }
+    }
+    close(fd);
+    return dynamic ? nullptr : "is statically linked: LD_PRELOAD cannot wrap it, its sockets stay on the kernel's network";
+}
 
 int main(int argc, char** argv) {
     std::string home, port, wildcard;
@@ -165,6 +215,8 @@ int main(int argc, char** argv) {
     }
     setenv("LD_PRELOAD", preload.c_str(), 1);
 
+    if (const std::string prog = resolve(argv[i]); !prog.empty())
+        if (const char* why = unwrappable(prog)) std::fprintf(stderr, "ztrun: warning: %s %s\n", prog.c_str(), why);
     execvp(argv[i], argv + i);
     std::fprintf(stderr, "ztrun: %s: %s\n", argv[i], std::strerror(errno));
     return errno == ENOENT ? 127 : 126;
