@@ -110,6 +110,21 @@ start_root() {
   BG_PIDS+=($!)
 }
 
+# planet_and_leaves NAME NWID ROOT_ENDPOINT ROOT_PORT [ip netns prefix...]: a private planet
+# whose root runs at ROOT_ENDPOINT (in the namespace the prefix enters, if any), exported as
+# ZT_PLANET, and homes a (10.147.17.1) and b (10.147.17.2) on NWID, port 9993, each naming the
+# other by ZeroTier address only.
+planet_and_leaves() {
+  local name=$1 nwid=$2 root_ep=$3 root_port=$4; shift 4
+  local planet
+  planet=$(make_planet "$name" "$TMP/root" "$root_ep")
+  export ZT_PLANET=$planet
+  start_root "$TMP/root" "$root_port" "$planet" "$@"
+  make_home a >/dev/null; make_home b >/dev/null
+  configure a 9993 "$nwid" 10.147.17.1/24 "$(address_of b)"
+  configure b 9993 "$nwid" 10.147.17.2/24 "$(address_of a)"
+}
+
 # status_json NAME: the node's status (ztstatus --json).
 status_json() { "$BUILD/tools/ztstatus/ztstatus" -H "$(home_of "$1")" --json; }
 

@@ -71,12 +71,7 @@ ip netns exec $NS_A ping -c1 -W2 203.0.113.1 >/dev/null || fail "namespace routi
 ip netns exec $NS_A ping -c1 -W1 192.168.2.2 >/dev/null 2>&1 && fail "A can reach B's LAN: the NATs leak"
 
 NWID=c41b8868ac000001
-planet=$(make_planet nat "$TMP/root" "203.0.113.1/9993")
-export ZT_PLANET=$planet
-start_root "$TMP/root" 9993 "$planet" ip netns exec $NS_R
-make_home a >/dev/null; make_home b >/dev/null
-configure a 9993 $NWID 10.147.17.1/24 "$(address_of b)"
-configure b 9993 $NWID 10.147.17.2/24 "$(address_of a)"
+planet_and_leaves nat $NWID 203.0.113.1/9993 9993 ip netns exec $NS_R
 
 www=$TMP/www; mkdir -p "$www"; head -c 4000000 /dev/urandom > "$www/f.bin"
 want=$(sha256sum < "$www/f.bin" | cut -d' ' -f1)

@@ -50,12 +50,7 @@ link $NS_B b 203.0.113.12 13
 ip netns exec $NS_A ping -c1 -W2 203.0.113.12 >/dev/null || fail "namespace routing is broken"
 
 NWID=c41b8868ac000001
-planet=$(make_planet lossy "$TMP/root" "203.0.113.1/9993")
-export ZT_PLANET=$planet
-start_root "$TMP/root" 9993 "$planet" ip netns exec $NS_R
-make_home a >/dev/null; make_home b >/dev/null
-configure a 9993 $NWID 10.147.17.1/24 "$(address_of b)"
-configure b 9993 $NWID 10.147.17.2/24 "$(address_of a)"
+planet_and_leaves lossy $NWID 203.0.113.1/9993 9993 ip netns exec $NS_R
 
 SIZE=${NETEM_SIZE:-1000000}   # NETEM_SIZE=bytes to change it
 www=$TMP/www; mkdir -p "$www"; head -c "$SIZE" /dev/urandom > "$www/f.bin"
