@@ -8,6 +8,7 @@ packages=(
   meson ninja-build pkg-config g++ clang
   # libraries (all through pkg-config)
   libsodium-dev liblz4-dev libssl-dev liblwip-dev libspdlog-dev catch2
+  nlohmann-json3-dev libcpp-httplib-dev   # the controller (tools/ztcontroller)
   # the programs the tests and the demo run under the shim (test/integration, test/programs)
   curl python3 iperf3
   nginx-light redis-server socat netcat-openbsd wrk
