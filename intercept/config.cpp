@@ -1,6 +1,7 @@
 // Environment configuration.
 #include "intercept/config.hpp"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,6 +20,62 @@ bool foreign_process() noexcept { return getpid() != g_pid; }
 Config g_cfg;
 constinit thread_local int t_in_shim ZTI_TLS = 0;
 
+namespace {
+
+// "<ip>/<len>" into a Join prefix; false if it does not parse.
+bool parse_prefix(const char* s, size_t n, ztctl::NetworkInfo::Prefix& out) {
+    char buf[64];
+    if (n == 0 || n >= sizeof buf) return false;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    char* slash = strchr(buf, '/');
+    if (!slash) return false;
+    *slash = '\0';
+    const long len = strtol(slash + 1, nullptr, 10);
+    memset(&out, 0, sizeof out);
+    if (inet_pton(AF_INET, buf, out.addr.ip) == 1 && len >= 0 && len <= 32) {
+        out.addr.family = 4;
+    } else if (inet_pton(AF_INET6, buf, out.addr.ip) == 1 && len >= 0 && len <= 128) {
+        out.addr.family = 6;
+    } else {
+        return false;
+    }
+    out.prefix_len = uint8_t(len);
+    return true;
+}
+
+// ZT_NETWORKS: comma-separated entries of a 16-hex network id and optional prefixes, separated
+// by '=' or spaces (the node's own syntax, tools/ztnode/config.hpp).
+void parse_networks(const char* v) {
+    g_cfg.join_count = 0;
+    while (v && *v && g_cfg.join_count < int(ztctl::kMaxNetworks)) {
+        const char* end = strchr(v, ',');
+        const size_t n = end ? size_t(end - v) : strlen(v);
+        ztctl::Join& j = g_cfg.joins[g_cfg.join_count];
+        memset(&j, 0, sizeof j);
+        size_t i = 0;
+        auto sep = [](char c) { return c == ' ' || c == '\t' || c == '='; };
+        while (i < n && sep(v[i])) ++i;
+        char idbuf[17];
+        size_t k = 0;
+        while (i < n && !sep(v[i]) && k < 16) idbuf[k++] = v[i++];
+        idbuf[k] = '\0';
+        char* idend = nullptr;
+        j.nwid = strtoull(idbuf, &idend, 16);
+        bool ok = k == 16 && idend && *idend == '\0' && (i == n || sep(v[i]));
+        while (ok && i < n) {
+            while (i < n && sep(v[i])) ++i;
+            size_t start = i;
+            while (i < n && !sep(v[i])) ++i;
+            if (i > start && j.addr_count < 8) ok = parse_prefix(v + start, i - start, j.addrs[j.addr_count++]);
+        }
+        if (ok) ++g_cfg.join_count;
+        v = end ? end + 1 : nullptr;
+    }
+}
+
+}  // namespace
+
 void load_config() noexcept {
     const char* home = getenv("ZT_HOME");
     if (!home || !*home) return;
@@ -32,6 +89,7 @@ void load_config() noexcept {
     g_cfg.home_hash = ztctl::home_hash(g_cfg.home);
     const char* wc = getenv("ZT_BIND_WILDCARD");
     g_cfg.wildcard = (wc && strcmp(wc, "kernel") == 0) ? WildcardPolicy::kernel : WildcardPolicy::virtual_net;
+    parse_networks(getenv("ZT_NETWORKS"));
     const char* nb = getenv("ZT_NODE_BIN");
     if (nb && strlen(nb) < sizeof g_cfg.node_bin) strcpy(g_cfg.node_bin, nb);
     g_pid = int(getpid());

@@ -3,12 +3,15 @@
 //   ZT_BIND_WILDCARD  virtual (default) | kernel: where a bind to 0.0.0.0 / :: goes
 //   ZT_NODE_BIN       the node binary to spawn (default: ztnode beside the library)
 //   ZT_LOG_LEVEL      debug: append a trace to $ZT_HOME/intercept.log
+//   ZT_NETWORKS       the networks this program needs: the node is asked to join them (a node
+//                     already running for the home may not be on them yet)
 #pragma once
 
 #include <limits.h>
 
 #include <cstdint>
 
+#include "intercept/control_protocol.hpp"
 #include "intercept/route.hpp"
 
 namespace zti {
@@ -18,6 +21,10 @@ struct Config {
     uint64_t home_hash;       // ztctl::home_hash(home)
     WildcardPolicy wildcard;
     char node_bin[PATH_MAX];  // ZT_NODE_BIN, or empty
+    // ZT_NETWORKS, as Join requests ("nwid[=ip/len ...],..."; entries that do not parse are
+    // left to the node, which reports them).
+    ztctl::Join joins[ztctl::kMaxNetworks];
+    int join_count;
 };
 
 extern Config g_cfg;

@@ -36,6 +36,10 @@ int g_table_next = 0;              // guarded by g_mu
 constexpr int kReplyTimeoutMs = 10000;
 constexpr int kSpawnWaitMs = 10000;
 constexpr int kNodeDownRetryMs = 30000;
+// How old a route table may get before the next routing decision asks the node again: networks
+// get their addresses from a controller, and configurations change while programs run.
+constexpr int64_t kRouteRefreshMs = 1000;
+constexpr int64_t kRouteRefreshIncompleteMs = 500;
 
 int64_t mono_ms() {
     timespec ts;
@@ -193,6 +197,25 @@ bool hello_locked() {
     return true;
 }
 
+// Caller holds g_mu: asks the node to join the networks of ZT_NETWORKS (it may run for another
+// program of the home and not be on them yet). A refusal is the node's to log; only a broken
+// connection fails.
+bool joins_locked() {
+    for (int i = 0; i < g_cfg.join_count; ++i) {
+        ztctl::Join req = g_cfg.joins[i];
+        req.h.op = ztctl::Op::join;
+        ztctl::ReplyHeader rep{};
+        size_t n = 0;
+        const int err = exchange_locked(&req, sizeof req, &rep, sizeof rep, &n, nullptr);
+        if (err) {
+            ZTI_DEBUG("ctl: join %016llx failed: %s", (unsigned long long)req.nwid, strerror(err));
+            return false;
+        }
+        ZTI_DEBUG("ctl: join %016llx: %d", (unsigned long long)req.nwid, n >= sizeof rep ? int(rep.err) : -1);
+    }
+    return true;
+}
+
 // One connection attempt to 'K'. Returns the fd, or -1 with errno.
 int try_connect_node() {
     const int s = real::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -254,7 +277,7 @@ bool connect_locked() {
         return false;
     }
     park_fd(s, OwnFd::control);
-    if (!hello_locked()) {
+    if (!joins_locked() || !hello_locked()) {
         drop_connection();
         g_down_until_ms = mono_ms() + kNodeDownRetryMs;
         return false;
@@ -301,8 +324,10 @@ int call(void* req, size_t req_len, void* reply, size_t reply_cap, size_t* reply
 
 const RouteTable* routes() noexcept {
     int idx = g_table_idx.load(std::memory_order_acquire);
-    if (idx >= 0 && !g_tables[idx].incomplete) return &g_tables[idx];
-    if (idx >= 0 && mono_ms() - g_last_hello_ms.load(std::memory_order_relaxed) < 500) return &g_tables[idx];
+    if (idx >= 0) {
+        const int64_t age = mono_ms() - g_last_hello_ms.load(std::memory_order_relaxed);
+        if (age < (g_tables[idx].incomplete ? kRouteRefreshIncompleteMs : kRouteRefreshMs)) return &g_tables[idx];
+    }
     Guard guard;
     Lock lock;
     if (connection_alive()) {

@@ -120,6 +120,7 @@ enum class Op : uint16_t {
     udp_open = 6,      // UdpOpen -> BindReply + fd (SOCK_SEQPACKET end) on success
     udp_connect = 7,   // UdpConnect -> BindReply (local address after connect)
     set_option = 8,    // SetOption -> Reply (keepalive, linger-abort, ...)
+    join = 9,          // Join -> Reply: join a network (the app's ZT_NETWORKS); EINVAL if the node cannot
 };
 
 struct MsgHeader {
@@ -160,6 +161,16 @@ struct HelloReply {
 } __attribute__((packed));
 
 inline constexpr size_t kMaxNetworks = 16;
+
+// join: the network `nwid`, through its controller (addr_count 0) or statically with addresses.
+// Joining a network the node is on already changes nothing.
+struct Join {
+    MsgHeader h;
+    uint64_t nwid;
+    uint8_t addr_count;
+    uint8_t pad_[7];
+    NetworkInfo::Prefix addrs[8];
+} __attribute__((packed));
 
 // tcp_bind: reserve (family, ip, port); port 0 = ephemeral; ip all-zero = wildcard (v6
 // wildcard with !v6only accepts v4 too).

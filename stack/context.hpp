@@ -27,6 +27,7 @@ public:
     Reactor& reactor() const { return reactor_; }
     uint64_t home_hash() const { return options_.home_hash; }
     uid_t uid() const { return options_.uid; }
+    const StackOptions& options() const { return options_; }
     StackStats& stats() { return stats_; }
     const StackStats& stats() const { return stats_; }
 

@@ -10,14 +10,16 @@
 #include <lwip/ip6_addr.h>
 #include <netif/ethernet.h>
 
+#include <algorithm>
 #include <cstring>
 
+#include "core/ipv6_schemes.hpp"
 #include "stack/lwip_glue.hpp"
 
 namespace zt::stack {
 
-VirtualNetif::VirtualNetif(NetworkId nwid, Mac mac, uint32_t mtu, FrameOut out)
-    : nwid_(nwid), mac_(mac), mtu_(mtu), out_(std::move(out)) {
+VirtualNetif::VirtualNetif(NetworkId nwid, Mac mac, uint32_t mtu, FrameOut out, GroupsOut groups)
+    : nwid_(nwid), mac_(mac), mtu_(mtu), out_(std::move(out)), groups_out_(std::move(groups)) {
     lwip_setup_once();
     ip4_addr_t zero;
     ip4_addr_set_zero(&zero);
@@ -45,11 +47,68 @@ err_t VirtualNetif::init_cb(struct netif* n) {
     // MLD6: lwIP joins each address's solicited-node group (nd6_adjust_mld_membership), so
     // neighbour solicitations for our IPv6 addresses get through ip6_input.
     n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_MLD6;
-    n->output = etharp_output;
-#if LWIP_IPV6
-    n->output_ip6 = ethip6_output;
-#endif
+    n->output = &VirtualNetif::output4_cb;
+    n->output_ip6 = &VirtualNetif::output6_cb;
     n->linkoutput = &VirtualNetif::linkoutput_cb;
+    // Set before netif_add joins the all-nodes group, so every join and leave comes through here.
+    n->mld_mac_filter = &VirtualNetif::mld_filter_cb;
+    n->igmp_mac_filter = &VirtualNetif::igmp_filter_cb;
+    return ERR_OK;
+}
+
+// IPv4 out: broadcast and multicast as lwIP does them; unicast to the next hop we choose (an
+// on-link destination itself, else its route's gateway), resolved by ARP.
+err_t VirtualNetif::output4_cb(struct netif* n, struct pbuf* p, const ip4_addr_t* dst) {
+    auto* self = static_cast<VirtualNetif*>(n->state);
+    if (ip4_addr_isbroadcast(dst, n) || ip4_addr_ismulticast(dst)) return etharp_output(n, p, dst);
+    ip_addr_t d;
+    ip_addr_copy_from_ip4(d, *dst);
+    auto hop = self->next_hop(from_ip_addr(d, 0));
+    if (!hop) return ERR_RTE;
+    ip_addr_t h = to_ip_addr(*hop);
+    // etharp_output would send anything off our subnet to netif->gw (none): for next hops on the
+    // subnet it is the cached fast path, for the rest (on-link routes) etharp_query resolves them.
+    if (ip4_addr_netcmp(ip_2_ip4(&h), netif_ip4_addr(n), netif_ip4_netmask(n))) return etharp_output(n, p, ip_2_ip4(&h));
+    return etharp_query(n, ip_2_ip4(&h), p);
+}
+
+// IPv6 out: with NDP emulation, RFC4193 and 6PLANE destinations go straight to the MAC of the
+// member they name (§6.4); lwIP's neighbour discovery would take 6PLANE peers, each in its own
+// /64, for off-link. Everything else goes through lwIP's ND.
+err_t VirtualNetif::output6_cb(struct netif* n, struct pbuf* p, const ip6_addr_t* dst) {
+    auto* self = static_cast<VirtualNetif*>(n->state);
+    if (self->ndp_emulation_ && !ip6_addr_ismulticast(dst)) {
+        Ipv6 ip;
+        std::memcpy(ip.data(), dst->addr, 16);
+        if (auto owner = emulated_ipv6_owner(self->nwid_, ip)) {
+            auto mac = Mac::from_address(*owner, self->nwid_).bytes();
+            eth_addr to;
+            std::memcpy(to.addr, mac.data(), 6);
+            return ethernet_output(n, p, reinterpret_cast<const eth_addr*>(n->hwaddr), &to, ETHTYPE_IPV6);
+        }
+    }
+    return ethip6_output(n, p, dst);
+}
+
+void VirtualNetif::group_changed(Mac group, bool join) {
+    auto it = std::find(groups_.begin(), groups_.end(), group);
+    if (join == (it != groups_.end())) return;
+    if (join) groups_.push_back(group);
+    else groups_.erase(it);
+    if (groups_out_) groups_out_(nwid_, groups_);
+}
+
+// IPv4 group G -> 01:00:5e + the low 23 bits of G (RFC 1112).
+err_t VirtualNetif::igmp_filter_cb(struct netif* n, const ip4_addr_t* group, enum netif_mac_filter_action action) {
+    const uint32_t g = lwip_ntohl(ip4_addr_get_u32(group));
+    static_cast<VirtualNetif*>(n->state)->group_changed(Mac(0x01005e000000ULL | (g & 0x7fffff)), action == NETIF_ADD_MAC_FILTER);
+    return ERR_OK;
+}
+
+// IPv6 group G -> 33:33 + the low 32 bits of G (RFC 2464).
+err_t VirtualNetif::mld_filter_cb(struct netif* n, const ip6_addr_t* group, enum netif_mac_filter_action action) {
+    const uint32_t low = lwip_ntohl(group->addr[3]);
+    static_cast<VirtualNetif*>(n->state)->group_changed(Mac(0x333300000000ULL | low), action == NETIF_ADD_MAC_FILTER);
     return ERR_OK;
 }
 
@@ -129,9 +188,20 @@ bool VirtualNetif::has_address(const InetAddr& a) const {
 bool VirtualNetif::on_link(const InetAddr& a) const {
     for (const auto& p : addrs_)
         if (p.contains(a)) return true;
-    for (const auto& p : routes_)
-        if (p.contains(a)) return true;
+    for (const auto& r : routes_)
+        if (r.target.contains(a)) return true;
     return false;
+}
+
+std::optional<InetAddr> VirtualNetif::next_hop(const InetAddr& dst) const {
+    for (const auto& p : addrs_)
+        if (p.contains(dst)) return dst;
+    // The most specific route wins.
+    const ManagedRoute* best = nullptr;
+    for (const auto& r : routes_)
+        if (r.target.contains(dst) && (!best || r.target.len > best->target.len)) best = &r;
+    if (!best) return std::nullopt;
+    return best->via ? *best->via : dst;
 }
 
 bool VirtualNetif::is_broadcast_for(const InetAddr& a) const {

@@ -151,11 +151,13 @@ void Stack::set_networks(const std::vector<NetworkSetup>& networks) {
         auto it = s.netifs.find(want.nwid.value);
         if (it != s.netifs.end() && it->second->mac() != want.mac) it = s.netifs.erase(it);  // new identity
         if (it == s.netifs.end() || it->first != want.nwid.value) {
-            auto n = std::make_unique<VirtualNetif>(want.nwid, want.mac, want.mtu,
-                                                    [&s](NetworkId id, std::span<const uint8_t> frame) {
-                                                        ++s.stats().frames_out;
-                                                        if (s.out) s.out(id, frame);
-                                                    });
+            auto n = std::make_unique<VirtualNetif>(
+                want.nwid, want.mac, want.mtu,
+                [&s](NetworkId id, std::span<const uint8_t> frame) {
+                    ++s.stats().frames_out;
+                    if (s.out) s.out(id, frame);
+                },
+                s.options().multicast_changed);
             if (!n->ok()) {
                 s.logf(LogLevel::error, "network %s: lwIP refused the netif", want.nwid.to_string().c_str());
                 continue;
@@ -167,8 +169,10 @@ void Stack::set_networks(const std::vector<NetworkSetup>& networks) {
         NetworkSetup eff = want;
         eff.addrs = n.set_addresses(want.addrs);
         n.set_routes(want.routes);
+        n.set_ndp_emulation(want.ndp_emulation);
         std::string list;
         for (const auto& a : eff.addrs) list += " " + a.to_string();
+        for (const auto& r : want.routes) list += " route " + r.target.to_string() + (r.via ? " via " + r.via->ip_string() : "");
         s.logf(LogLevel::info, "network %s mac %s mtu %u:%s", want.nwid.to_string().c_str(),
                want.mac.to_string().c_str(), want.mtu, list.c_str());
         s.networks.push_back(std::move(eff));

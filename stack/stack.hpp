@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,19 +25,34 @@ namespace zt::stack {
 enum class LogLevel { debug, info, warn, error };
 using LogFn = std::function<void(LogLevel, const std::string&)>;
 
+// A managed route (spec §8.5 `RT`): `target` is reached on this network, directly (on-link)
+// or through the member at `via`.
+struct ManagedRoute {
+    InetPrefix target;
+    std::optional<InetAddr> via;
+
+    friend bool operator==(const ManagedRoute&, const ManagedRoute&) = default;
+};
+
 // One joined virtual network as the stack sees it.
 struct NetworkSetup {
     NetworkId nwid;
     Mac mac;                          // our MAC on this network
     uint32_t mtu = 2800;
     std::vector<InetPrefix> addrs;    // assigned to us; lwIP uses the first IPv4 and up to 5 IPv6
-    std::vector<InetPrefix> routes;   // extra on-link prefixes (managed routes without a gateway)
+    std::vector<ManagedRoute> routes; // managed routes beyond the assigned subnets
+    // §6.4/§6.6: IPv6 addresses of the RFC4193 and 6PLANE schemes name their member, so frames to
+    // them go straight to that member's MAC, without neighbour discovery.
+    bool ndp_emulation = false;
 };
 
 struct StackOptions {
     uint64_t home_hash = 0;  // names the 'T', 'L' and 'A' sockets
     uid_t uid = 0;           // the only peer uid served (SO_PEERCRED)
     LogFn log;               // may be empty
+    // The multicast MACs lwIP listens to on a network (IPv6 all-nodes and solicited-node groups,
+    // IPv4 groups) changed: the node announces them (MULTICAST_LIKE). May be empty.
+    std::function<void(NetworkId, const std::vector<Mac>&)> multicast_changed;
 };
 
 struct StackStats {

@@ -12,6 +12,8 @@
 
 #include "core/bytes.hpp"
 #include "core/node/expected_replies.hpp"
+#include "core/node/multicaster.hpp"
+#include "core/node/network.hpp"
 #include "core/node/node.hpp"
 #include "core/node/peer.hpp"
 #include "core/node/recent_packets.hpp"
@@ -20,11 +22,16 @@
 
 namespace zt {
 
-struct NetworkState {
-    NetworkId nwid;
-    Mac mac;
-    uint32_t mtu = kVirtualMtuDefault;
-};
+namespace vl1 {
+struct Error;
+}
+namespace vl2 {
+struct GatherResults;
+}
+
+// How long a controller believes the LIKEs and GATHERs of a member it sent a configuration
+// (upstream: ZT_NETWORK_AUTOCONF_DELAY * 3).
+inline constexpr Ticks kControllerAuthorizedMs = 180000;
 
 // The packet being processed: header values, the authenticated plaintext (verb byte at
 // index 27, payload from 28), and where it came from.
@@ -43,6 +50,17 @@ struct QueuedOut {
     Verb verb;
     Bytes payload;
     Ticks queued;
+    bool expect_reply = false;  // register the packet id for its OK once sent
+};
+// A frame from a peer that failed the membership gate, kept until its credentials arrive.
+struct GatedFrame {
+    Address from;
+    NetworkId nwid;
+    Ticks queued;
+    LocalSocket local;
+    Endpoint endpoint;
+    wire::PacketHeader header;
+    Bytes packet;  // the plaintext packet
 };
 struct QueuedIn {
     Address source;
@@ -68,7 +86,12 @@ struct Node::Impl {
     std::unordered_map<uint64_t, std::unique_ptr<Peer>> peers;
     std::map<Address, Endpoint> static_addresses;  // static peers whose identity we wait for
     std::set<Address> members;                     // static peers: recipients of multicast
-    std::map<uint64_t, NetworkState> networks;
+    std::map<uint64_t, Network> networks;
+    Multicaster multicaster;
+    NetworkController* controller = nullptr;
+    // Controller role: members we sent a configuration, and when (their LIKEs and GATHERs count).
+    std::map<std::pair<uint64_t, uint64_t>, Ticks> controller_authorized;
+    std::deque<GatedFrame> gated;
     ExpectedReplies expected;
     wire::Reassembler reassembler;
     Ticks next_ping_check = 0;
@@ -120,9 +143,14 @@ struct Node::Impl {
                          LocalSocket local, const Endpoint& to, Cipher cipher, bool hello_crypt = false);
     // Sends over the best path, else the static endpoint, else through the best root;
     // false if there is no way.
-    bool send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now);
-    // As send_to_peer, or queues the packet and asks WHOIS when the peer is unknown.
-    bool send_to_address(Address dest, Verb verb, std::span<const uint8_t> payload, Ticks now);
+    bool send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now) {
+        return send_to_peer_id(peer, verb, payload, now) != 0;
+    }
+    // The same, returning the wire packet id (0 on failure) for requests that expect an OK.
+    uint64_t send_to_peer_id(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now);
+    // As send_to_peer, or queues the packet and asks WHOIS when the peer is unknown;
+    // `expect_reply` registers the packet id for its OK (now or when the queue flushes).
+    bool send_to_address(Address dest, Verb verb, std::span<const uint8_t> payload, Ticks now, bool expect_reply = false);
     // Hands a datagram to the host and counts it.
     void emit_udp(LocalSocket local, const Endpoint& to, std::span<const uint8_t> d, int ttl = 0);
     void send_datagrams(std::span<const uint8_t> armored, LocalSocket local, const Endpoint& to);
@@ -165,12 +193,62 @@ struct Node::Impl {
     void try_path(Peer& peer, LocalSocket local, const Endpoint& to, Ticks now);
     void punch(Peer& peer, const Endpoint& at, Ticks now);
 
+    // network.cpp
+    Network* find_network(NetworkId nwid);
+    void network_changed(Network& net);
+    void join(Ticks now, NetworkId nwid);
+    void join_static(NetworkId nwid, uint32_t mtu, std::vector<wire::InetPrefix> addresses);
+    bool leave(NetworkId nwid);
+    void request_config(Network& net, Ticks now);
+    uint64_t handle_config_chunk(Peer& from, const Inbound& in, std::span<const uint8_t> payload);
+    bool accept_config_dictionary(Network& net, std::span<const uint8_t> text, Ticks now);
+    void apply_config(Network& net, vl2::NetworkConfig cfg, Bytes dictionary, Ticks now);
+    void handle_network_config(Peer& peer, const Inbound& in);
+    void network_error(Peer& peer, const vl1::Error& err, Ticks now);
+    void networks_tick(Ticks now);
+    NetworkStatus network_status(const Network& net) const;
+
+    // membership.cpp
+    bool gate(Network& net, Peer& peer, Ticks now);
+    void send_need_credentials(Peer& peer, const Inbound& in, NetworkId nwid);
+    void push_credentials(Network& net, Peer& peer, Ticks now, bool requested);
+    void handle_network_credentials(Peer& peer, const Inbound& in);
+    bool apply_revocation(Network& net, const vl2::Revocation& rev, Address from, Ticks now);
+
+    // multicast.cpp
+    void send_likes(Network& net, Address to, const std::vector<MulticastGroup>& groups, Ticks now);
+    void announce_groups_to(Network& net, Address to, Ticks now, Membership& m);
+    void announce_groups(Network& net, Ticks now, bool changed);
+    bool multicast_authorized(NetworkId nwid, Peer& peer, Ticks now);
+    bool subscribed(NetworkId nwid, const MulticastGroup& g) const;
+    void gather_results(NetworkId nwid, const MulticastGroup& g, Address asker, uint32_t limit, vl2::GatherResults& out);
+    void learn_members(NetworkId nwid, const MulticastGroup& g, const vl2::GatherResults& r, Ticks now);
+    void handle_multicast_like(Peer& peer, const Inbound& in);
+    void handle_multicast_gather(Peer& peer, const Inbound& in);
+    void send_multicast_to(Network& net, const OutboundMulticast& tx, const MulticastGroup& g, Address to,
+                           uint32_t gather_limit, Ticks now);
+    void send_multicast(Network& net, const MulticastGroup& g, Mac src, uint16_t ethertype,
+                        std::span<const uint8_t> payload, Ticks now);
+
     // vl2.cpp
     void handle_frame(Peer& peer, const Inbound& in);
     void handle_ext_frame(Peer& peer, const Inbound& in);
     void handle_multicast_frame(Peer& peer, const Inbound& in);
     void on_frame(Ticks now, NetworkId nwid, const Frame& f);
-    void deliver(NetworkState& net, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload);
+    void deliver(Network& net, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload);
+    bool filter_out(Network& net, Address to, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload,
+                    Ticks now);
+    bool filter_in(Network& net, Peer& from, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload);
+    void gate_failed(Network& net, Peer& peer, const Inbound& in);
+    void retry_gated(Network& net, Peer& peer, Ticks now);
+    std::optional<std::array<uint8_t, 72>> emulated_neighbor_advert(const Network& net, std::span<const uint8_t> ns) const;
+
+    // controller.cpp
+    void handle_network_config_request(Peer& peer, const Inbound& in);
+    void send_network_config(Ticks now, NetworkId nwid, uint64_t request_packet_id, Address to,
+                             const vl2::NetworkConfig& config);
+    void send_network_error(Ticks now, NetworkId nwid, uint64_t request_packet_id, Address to, ErrorCode code);
+    void send_revocation(Ticks now, Address to, const vl2::Revocation& rev);
 };
 
 }  // namespace zt

@@ -165,6 +165,11 @@ void Node::Impl::dispatch(Peer& peer, const Inbound& in) {
     case Verb::frame: handle_frame(peer, in); break;
     case Verb::ext_frame: handle_ext_frame(peer, in); break;
     case Verb::multicast_frame: handle_multicast_frame(peer, in); break;
+    case Verb::multicast_like: handle_multicast_like(peer, in); break;
+    case Verb::network_credentials: handle_network_credentials(peer, in); break;
+    case Verb::network_config_request: handle_network_config_request(peer, in); break;
+    case Verb::network_config: handle_network_config(peer, in); break;
+    case Verb::multicast_gather: handle_multicast_gather(peer, in); break;
     default: break;  // §4.7: unknown and unimplemented verbs are ignored
     }
     if (!path && in.header.hops() == 0) note_path(peer, in);
@@ -213,7 +218,7 @@ uint64_t Node::Impl::send_packet(Peer& peer, Verb verb, std::span<const uint8_t>
 // direct path meanwhile: a NAT mapping changed, the peer restarted elsewhere; it is used
 // again as soon as something arrives on it); without roots, the silent path or the static
 // endpoint from the configuration.
-bool Node::Impl::send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now) {
+uint64_t Node::Impl::send_to_peer_id(Peer& peer, Verb verb, std::span<const uint8_t> payload, Ticks now) {
     const Path* p = peer.best_path(now);
     if (p && p->alive(now)) {
         // A path we send on that has been quiet for a while may lead to a node that restarted
@@ -223,25 +228,25 @@ bool Node::Impl::send_to_peer(Peer& peer, Verb verb, std::span<const uint8_t> pa
             const Path quiet = *p;
             send_hello(peer, quiet.local, quiet.remote, now);
             p = peer.best_path(now);
-            if (!p) return false;
+            if (!p) return 0;
         }
-        return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;
+        return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher());
     }
     Peer* root = peer.is_root ? nullptr : best_root(now);
     if (!root) {
-        if (p) return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher()) != 0;
+        if (p) return send_packet(peer, verb, payload, now, p->local, p->remote, peer.send_cipher());
         if (peer.static_endpoint)
-            return send_packet(peer, verb, payload, now, kAnySocket, *peer.static_endpoint, peer.send_cipher()) != 0;
-        return false;
+            return send_packet(peer, verb, payload, now, kAnySocket, *peer.static_endpoint, peer.send_cipher());
+        return 0;
     }
     if (p) {
         const Path silent = *p;  // try_path may grow the path list
         try_path(peer, silent.local, silent.remote, now);
     }
     const Path* rp = root->best_path(now);
-    if (!send_packet(peer, verb, payload, now, rp->local, rp->remote, peer.send_cipher())) return false;
-    ++stats.sent_via_root;
-    return true;
+    const uint64_t id = send_packet(peer, verb, payload, now, rp->local, rp->remote, peer.send_cipher());
+    if (id) ++stats.sent_via_root;
+    return id;
 }
 
 // ---- timers --------------------------------------------------------------------------
@@ -268,6 +273,7 @@ Ticks Node::Impl::on_timer(Ticks now) {
     if (now >= next_ping_check) {
         ping_peers(now);
         push_direct_paths(now);
+        networks_tick(now);
         next_ping_check = now + kPingCheckIntervalMs;
     }
     flush_arrivals(now);
@@ -326,18 +332,64 @@ bool Node::online(Ticks now) const {
     return impl_->last_root_receive != kNever && now - impl_->last_root_receive < kPeerActivityTimeoutMs;
 }
 
-void Node::join_static(NetworkId nwid, uint32_t mtu) {
-    NetworkState net;
-    net.nwid = nwid;
-    net.mac = Mac::from_address(impl_->self.address(), nwid);
-    net.mtu = std::clamp<uint32_t>(mtu ? mtu : kVirtualMtuDefault, kVirtualMtuMin, kVirtualMtuMax);
-    impl_->networks[nwid.value] = net;
+void Node::join(Ticks now, NetworkId nwid) {
+    impl_->join(now, nwid);
+    impl_->wake_at(now);
 }
+
+void Node::join_static(NetworkId nwid, uint32_t mtu, std::vector<wire::InetPrefix> addresses) {
+    impl_->join_static(nwid, mtu, std::move(addresses));
+}
+
+bool Node::leave(NetworkId nwid) { return impl_->leave(nwid); }
 
 std::optional<NetworkStatus> Node::network(NetworkId nwid) const {
     auto it = impl_->networks.find(nwid.value);
     if (it == impl_->networks.end()) return std::nullopt;
-    return NetworkStatus{it->second.nwid, it->second.mac, it->second.mtu};
+    return impl_->network_status(it->second);
+}
+
+std::vector<NetworkStatus> Node::networks() const {
+    std::vector<NetworkStatus> out;
+    for (const auto& [id, net] : impl_->networks) out.push_back(impl_->network_status(net));
+    return out;
+}
+
+void Node::set_stack_groups(Ticks now, NetworkId nwid, const std::vector<Mac>& groups) {
+    Network* net = impl_->find_network(nwid);
+    if (!net) return;
+    net->stack_groups = groups;
+    if (net->update_groups()) {
+        impl_->announce_groups(*net, now, true);
+        impl_->network_changed(*net);
+    }
+}
+
+std::optional<std::vector<uint8_t>> Node::network_config_blob(NetworkId nwid) const {
+    auto it = impl_->networks.find(nwid.value);
+    if (it == impl_->networks.end() || it->second.is_static) return std::nullopt;
+    return it->second.config_dictionary;
+}
+
+bool Node::restore_network_config(Ticks now, NetworkId nwid, std::span<const uint8_t> dictionary) {
+    Network* net = impl_->find_network(nwid);
+    if (!net || net->is_static) return false;
+    return impl_->accept_config_dictionary(*net, dictionary, now);
+}
+
+void Node::set_network_controller(NetworkController* controller) { impl_->controller = controller; }
+
+void Node::send_network_config(Ticks now, NetworkId nwid, uint64_t request_packet_id, Address member,
+                               const vl2::NetworkConfig& config) {
+    impl_->send_network_config(now, nwid, request_packet_id, member, config);
+}
+
+void Node::send_network_error(Ticks now, NetworkId nwid, uint64_t request_packet_id, Address member, ErrorCode code) {
+    impl_->send_network_error(now, nwid, request_packet_id, member, code);
+}
+
+void Node::send_revocation(Ticks now, Address member, const vl2::Revocation& revocation) {
+    impl_->send_revocation(now, member, revocation);
 }
 
 void Node::set_physical_mtu(size_t bytes) { impl_->phys_mtu = std::clamp(bytes, wire::kMinPhysMtu, wire::kMaxPhysMtu); }

@@ -17,9 +17,16 @@
 #include "core/rng.hpp"
 #include "core/types.hpp"
 #include "core/wire/drop.hpp"
+#include "core/wire/inet_address.hpp"
 #include "core/world/world.hpp"
 
 namespace zt {
+
+namespace vl2 {
+class Dictionary;
+struct NetworkConfig;
+struct Revocation;
+}  // namespace vl2
 
 // The runtime's UDP socket a datagram came in on / should leave from (opaque to the core).
 // kAnySocket lets the runtime pick one by address family.
@@ -51,14 +58,30 @@ struct Event {
         whois_sent,         // peer: the address asked for
         rendezvous,         // peer, endpoint: a root told us where peer is (sent or received)
         planet_updated,     // peer, endpoint: a root gave us a newer planet (Node::planet())
+        network_changed,    // nwid: its state or configuration changed (Node::network())
+        credential_revoked, // nwid, peer: the controller revoked a member's credentials
     };
     Kind kind = Kind::packet_dropped;
     Drop drop = Drop::too_short;
+    NetworkId nwid;
     Address peer;
     Endpoint endpoint;
     uint64_t packet_id = 0;
     uint8_t verb = 0;
     uint8_t code = 0;
+};
+
+// The controller role (spec §9), installed by a runtime that keeps network and member
+// records: it receives members' NETWORK_CONFIG_REQUESTs for networks whose id starts with our
+// address and answers through Node::send_network_config / send_network_error.
+class NetworkController {
+public:
+    // `physical` is where the request came from if it came directly (hops 0), else nil.
+    virtual void on_config_request(Ticks now, NetworkId nwid, const Identity& member, uint64_t request_packet_id,
+                                   const vl2::Dictionary& metadata, const Endpoint& physical) = 0;
+
+protected:
+    ~NetworkController() = default;
 };
 
 class Host {
@@ -72,7 +95,7 @@ protected:
     ~Host() = default;
 };
 
-inline constexpr size_t kDropReasons = size_t(Drop::bad_world) + 1;
+inline constexpr size_t kDropReasons = size_t(Drop::rules) + 1;
 
 struct NodeStats {
     uint64_t rx_datagrams = 0, tx_datagrams = 0;
@@ -114,12 +137,60 @@ struct RootSpec {
     std::vector<Endpoint> endpoints;
 };
 
-// One network this node is a member of. For the static slice there is no controller: the
-// membership is public and every static peer is a member (see Node::join_static).
+// The states of a joined network, as ZeroTier One names them (ZT_NETWORK_STATUS_*).
+enum class NetworkState : uint8_t {
+    requesting_configuration,  // asking the controller; no configuration yet
+    ok,                        // configured
+    access_denied,             // the controller refuses us (NETWORK_ACCESS_DENIED)
+    not_found,                 // the controller has no such network (OBJ_NOT_FOUND, UNSUPPORTED_OPERATION)
+    port_error,                // the local stack could not bring the network up
+    client_too_old,            // the controller's configuration is in a format we do not read
+    authentication_required,   // SSO networks (NETWORK_AUTHENTICATION_REQUIRED)
+};
+const char* to_string(NetworkState s);  // "OK", "ACCESS_DENIED", ... as zerotier-cli prints them
+
+// A multicast group (spec §6.3): a MAC and a 32-bit "additional distinguishing information".
+struct MulticastGroup {
+    Mac mac;
+    uint32_t adi = 0;
+    friend auto operator<=>(const MulticastGroup&, const MulticastGroup&) = default;
+};
+
+// A managed route from the configuration (§8.5 `RT`); `via` is nil for on-link routes (its port
+// is unused).
+struct NetworkRoute {
+    wire::InetPrefix target;
+    Endpoint via;
+    uint16_t flags = 0, metric = 0;
+    friend bool operator==(const NetworkRoute&, const NetworkRoute&) = default;
+};
+
+// A network this node has joined: through its controller (join) or statically, without one
+// (join_static: public, every static peer a member, addresses from the local configuration).
 struct NetworkStatus {
     NetworkId nwid;
     Mac mac;
     uint32_t mtu = 0;
+    NetworkState state = NetworkState::requesting_configuration;
+    bool is_static = false;
+    // From the configuration (empty until one arrives).
+    std::string name;
+    bool is_private = true;
+    bool broadcast = false;       // config flag 0x2
+    bool ndp_emulation = false;   // config flag 0x4
+    uint32_t multicast_limit = 0;
+    uint64_t revision = 0;
+    UnixMs config_timestamp = 0;
+    UnixMs com_timestamp = 0;     // our certificate of membership
+    std::vector<wire::InetPrefix> addresses;
+    std::vector<NetworkRoute> routes;
+    std::string dns_domain;
+    std::vector<Endpoint> dns_servers;
+    std::vector<MulticastGroup> groups;  // what we announce (MULTICAST_LIKE)
+    // Rules: hits per base rule (index of the rule that decided), and frames dropped.
+    std::vector<uint64_t> rule_hits;
+    uint64_t dropped_by_rules_in = 0, dropped_by_rules_out = 0;
+    uint64_t dropped_not_member = 0;  // frames from peers without a valid certificate (§8.7)
 };
 
 class Node {
@@ -159,9 +230,38 @@ public:
     // Something arrived from a root within the last 500 s (spec §7.4); always true for a root.
     bool online(Ticks now) const;
 
-    // Joins a network with a static (controller-less, public) configuration.
-    void join_static(NetworkId nwid, uint32_t mtu);
+    // Joins a network through its controller (§8.1): NETWORK_CONFIG_REQUEST now and every 5 s
+    // until a configuration arrives, then every 60 s. Emits Event::network_changed whenever its
+    // state or configuration changes. Joining a joined network changes nothing.
+    void join(Ticks now, NetworkId nwid);
+    // Joins a network with a static (controller-less, public) configuration: our addresses
+    // on it come from the local configuration and every static peer is a member.
+    void join_static(NetworkId nwid, uint32_t mtu, std::vector<wire::InetPrefix> addresses = {});
+    // Leaves a network (either kind); false if it was not joined.
+    bool leave(NetworkId nwid);
     std::optional<NetworkStatus> network(NetworkId nwid) const;
+    std::vector<NetworkStatus> networks() const;
+    // The multicast MACs the local stack listens to on `nwid` (IPv6 all-nodes and
+    // solicited-node groups, ...). The node announces them with the groups the configuration
+    // implies (broadcast, the ARP group of each IPv4 address, §6.3).
+    void set_stack_groups(Ticks now, NetworkId nwid, const std::vector<Mac>& groups);
+    // The configuration last accepted for `nwid` (the Dictionary as the controller sent it),
+    // for a cache on disk; and its restore at start, so the network comes up before the
+    // controller answers (the controller's signature is not kept: the cache is trusted).
+    std::optional<std::vector<uint8_t>> network_config_blob(NetworkId nwid) const;
+    bool restore_network_config(Ticks now, NetworkId nwid, std::span<const uint8_t> dictionary);
+
+    // The controller role (spec §9): requests for networks under our address go to
+    // `controller` (null: refused with UNSUPPORTED_OPERATION, the default). It answers with:
+    void set_network_controller(NetworkController* controller);
+    //  - a configuration for `member`, signed in chunks: OK(NETWORK_CONFIG_REQUEST) when
+    //    `request_packet_id` is the request's, NETWORK_CONFIG (a push) when it is 0;
+    void send_network_config(Ticks now, NetworkId nwid, uint64_t request_packet_id, Address member,
+                             const vl2::NetworkConfig& config);
+    //  - or ERROR(code) in reply to the request (OBJ_NOT_FOUND, NETWORK_ACCESS_DENIED, ...);
+    void send_network_error(Ticks now, NetworkId nwid, uint64_t request_packet_id, Address member, ErrorCode code);
+    //  - and revocations for members that lost their membership, to each online member (§9.3).
+    void send_revocation(Ticks now, Address member, const vl2::Revocation& revocation);
 
     // Largest UDP datagram we send (head or fragment); default 1432 (spec §3.2).
     void set_physical_mtu(size_t bytes);

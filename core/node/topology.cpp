@@ -194,7 +194,9 @@ void Node::Impl::flush_arrivals(Ticks now) {
                 ++it;
             }
         }
-        for (auto& q : out) send_to_peer(*peer, q.verb, q.payload, now);
+        for (auto& q : out)
+            if (uint64_t id = send_to_peer_id(*peer, q.verb, q.payload, now); id && q.expect_reply)
+                expected.expect(id, q.verb, a, now);
         std::vector<QueuedIn> in;
         for (auto it = rx_queue.begin(); it != rx_queue.end();) {
             if (it->source == a) {
@@ -232,11 +234,15 @@ void Node::Impl::expire_queues(Ticks now) {
     }
 }
 
-bool Node::Impl::send_to_address(Address dest, Verb verb, std::span<const uint8_t> payload, Ticks now) {
-    if (Peer* p = find_peer(dest)) return send_to_peer(*p, verb, payload, now);
+bool Node::Impl::send_to_address(Address dest, Verb verb, std::span<const uint8_t> payload, Ticks now, bool expect_reply) {
+    if (Peer* p = find_peer(dest)) {
+        const uint64_t id = send_to_peer_id(*p, verb, payload, now);
+        if (id && expect_reply) expected.expect(id, verb, dest, now);
+        return id != 0;
+    }
     if (dest.is_reserved() || dest == self.address()) return false;
     if (tx_queue.size() >= kQueueMax) tx_queue.pop_front();
-    tx_queue.push_back(QueuedOut{dest, verb, Bytes(payload.begin(), payload.end()), now});
+    tx_queue.push_back(QueuedOut{dest, verb, Bytes(payload.begin(), payload.end()), now, expect_reply});
     need_identity(dest, now);
     return true;
 }

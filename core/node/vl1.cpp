@@ -7,6 +7,8 @@
 #include "core/vl1/error.hpp"
 #include "core/vl1/hello.hpp"
 #include "core/vl1/ok.hpp"
+#include "core/vl2/multicast_frame.hpp"
+#include "core/vl2/multicast_gather.hpp"
 #include "core/wire/inet_address.hpp"
 
 namespace zt {
@@ -188,6 +190,21 @@ void Node::Impl::handle_ok(Peer& peer, const Inbound& in) {
         on_identity(body->identity, in.now);
         break;
     }
+    case Verb::network_config_request:  // §8.4: one config chunk per OK
+        handle_config_chunk(peer, in, ok->body);
+        break;
+    case Verb::multicast_gather: {
+        auto body = vl2::OkMulticastGather::parse(ok->body);
+        if (!body) return drop(Drop::bad_payload, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::ok));
+        learn_members(body->nwid, MulticastGroup{body->group_mac, body->group_adi}, body->results, in.now);
+        break;
+    }
+    case Verb::multicast_frame: {
+        auto body = vl2::OkMulticastFrame::parse(ok->body);
+        if (!body) return drop(Drop::bad_payload, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::ok));
+        if (body->gather) learn_members(body->nwid, MulticastGroup{body->group_mac, body->group_adi}, *body->gather, in.now);
+        break;
+    }
     default: break;
     }
 }
@@ -202,7 +219,9 @@ void Node::Impl::handle_error(Peer& peer, const Inbound& in) {
     ev.verb = uint8_t(err->in_re_verb);
     ev.code = uint8_t(err->code);
     ev.packet_id = err->in_re_packet_id;
+    if (err->nwid) ev.nwid = *err->nwid;
     emit(ev);
+    network_error(peer, *err, in.now);
 }
 
 void Node::Impl::handle_echo(Peer& peer, const Inbound& in) {

@@ -31,6 +31,11 @@ enum class Drop : uint8_t {
     hop_limit,           // relaying refused: hops >= 3 (§7.6)
     no_route,            // relaying refused: no direct path to the destination
     bad_world,           // a root offered a world update that fails §7.2 or its roots' validation
+    // VL2 (§8).
+    bad_config,          // a config chunk whose signature, size or Dictionary is invalid (§8.4)
+    bad_credential,      // a COM/capability/tag/COO/revocation that fails verification (§8.8)
+    not_member,          // a frame from a peer without a valid certificate of membership (§8.7)
+    rules,               // a frame the network's flow rules drop (§8.9)
 };
 
 constexpr const char* to_string(Drop d) {
@@ -55,6 +60,10 @@ constexpr const char* to_string(Drop d) {
     case Drop::hop_limit: return "hop_limit";
     case Drop::no_route: return "no_route";
     case Drop::bad_world: return "bad_world";
+    case Drop::bad_config: return "bad_config";
+    case Drop::bad_credential: return "bad_credential";
+    case Drop::not_member: return "not_member";
+    case Drop::rules: return "rules";
     }
     return "?";
 }

@@ -199,7 +199,10 @@ int tcp_connect(uint64_t home_hash, const stack::InetAddr& peer, uint64_t conn_i
         ::close(fd);
         return -1;
     }
-    if (pollout_hidden) *pollout_hidden = !(wait_for(fd, POLLOUT, 0) & POLLOUT);
+    if (pollout_hidden) {
+        const short ev = wait_for(fd, POLLOUT, 0);
+        *pollout_hidden = !(ev & POLLOUT) || (ev & (POLLERR | POLLHUP));
+    }
     return fd;
 }
 

@@ -56,7 +56,10 @@ private:
 
 // Opens a carrier to the node's 'T' socket and writes the preamble for `peer` (total length
 // SO_SNDBUF/4 + 4 KiB). Returns the fd (blocking) or -1. `pollout_hidden` reports whether a
-// 0-timeout poll showed no POLLOUT right after the preamble.
+// 0-timeout poll right after the preamble showed the fd not writable *as a connected socket*:
+// no POLLOUT, or POLLOUT only together with POLLERR/POLLHUP (the node already failed the
+// connection: a refusal can come back before we poll, on a busy machine). It is false only if
+// the fd looked connected before the node could have connected it.
 int tcp_connect(uint64_t home_hash, const stack::InetAddr& peer, uint64_t conn_id, bool* pollout_hidden = nullptr,
                 uint32_t flags = 0, uint64_t sock_id = 0);
 

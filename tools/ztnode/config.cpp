@@ -87,6 +87,17 @@ bool apply_setting(std::string_view key, std::string_view value, Config& cfg, st
         cfg.linger_s = int(*v);
         return true;
     }
+    if (key == "allow_global" || key == "allow_default") {
+        bool on;
+        if (value == "true" || value == "1" || value == "yes") on = true;
+        else if (value == "false" || value == "0" || value == "no") on = false;
+        else {
+            why = std::string(key) + " must be true or false, got " + quoted(value);
+            return false;
+        }
+        (key == "allow_global" ? cfg.allow_global : cfg.allow_default) = on;
+        return true;
+    }
     if (key == "log_level") {
         if (!valid_log_level(value)) {
             why = "log_level must be one of trace debug info warn error critical off, got " + quoted(value);
@@ -241,7 +252,8 @@ bool apply_env(const EnvFn& env, Config& cfg, std::string& error) {
         const char* key;
     };
     for (Scalar s : {Scalar{"ZT_PORT", "port"}, Scalar{"ZT_MTU", "mtu"}, Scalar{"ZT_LOG_LEVEL", "log_level"},
-                     Scalar{"ZT_NODE_LINGER", "linger"}}) {
+                     Scalar{"ZT_NODE_LINGER", "linger"}, Scalar{"ZT_ALLOW_GLOBAL", "allow_global"},
+                     Scalar{"ZT_ALLOW_DEFAULT", "allow_default"}}) {
         auto v = get(s.var);
         if (!v || v->empty()) continue;
         if (!apply_setting(s.key, *v, cfg, why)) {

@@ -3,13 +3,16 @@
 // the variable) and the problem, in one line.
 //
 //   port = 9993                       UDP port, 0 = random              env ZT_PORT
-//   network = <nwid16> [<ip>/<len>]... repeatable                        env ZT_NETWORKS
+//   network = <nwid16> [<ip>/<len>]... repeatable; without addresses the network is joined
+//                                     through its controller, with them it is static  env ZT_NETWORKS
 //   peer = <peer> [<endpoint>]        repeatable; <peer> = 10-hex address env ZT_PEERS
 //                                     or identity.public "addr:0:hex"; endpoint 1.2.3.4/9993;
 //                                     without an endpoint the peer is found through the roots
 //   log_level = info                  trace debug info warn error critical off  env ZT_LOG_LEVEL
 //   mtu = 2800                        virtual MTU (576..10000)           env ZT_MTU
 //   linger = 5                        seconds to stay up once unused     env ZT_NODE_LINGER
+//   allow_global = false              managed routes/addresses in global IP space env ZT_ALLOW_GLOBAL
+//   allow_default = false             a managed default route (0.0.0.0/0, ::/0) env ZT_ALLOW_DEFAULT
 //
 // ZT_NETWORKS is a comma-separated list of network entries whose fields are separated by '='
 // or spaces ("c41b8868ac000001=10.147.17.11/24"); ZT_PEERS a comma-separated list of
@@ -30,7 +33,7 @@ namespace zt::node {
 
 struct NetworkConfig {
     NetworkId nwid;
-    std::vector<stack::InetPrefix> addrs;  // static addresses (at most 8)
+    std::vector<stack::InetPrefix> addrs;  // static addresses (at most 8); none: the controller's
 };
 
 struct PeerConfig {
@@ -48,6 +51,10 @@ struct Config {
     std::vector<PeerConfig> peers;
     std::string log_level = "info";
     int linger_s = 5;
+    // Like ZeroTier One's allowGlobal / allowDefault (allowManaged is always on): which managed
+    // routes and addresses a controller may put on the virtual network.
+    bool allow_global = false;
+    bool allow_default = false;
 };
 
 // Looks up an environment variable; nullptr when unset.

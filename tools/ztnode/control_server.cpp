@@ -51,16 +51,21 @@ ztctl::NetworkInfo network_info(const stack::NetworkSetup& n) {
     for (const auto& r : n.routes) {
         if (info.route_count >= std::size(info.routes)) break;
         auto& p = info.routes[info.route_count++];
-        p.addr = r.addr.to_name();
-        p.prefix_len = r.len;
+        p.addr = r.target.addr.to_name();
+        p.prefix_len = r.target.len;
     }
     return info;
 }
 }  // namespace
 
 ControlServer::ControlServer(EventLoop& loop, stack::Stack& stack, uint64_t home_hash, uid_t uid,
-                             std::function<uint64_t()> node_address)
-    : loop_(loop), stack_(stack), home_hash_(home_hash), uid_(uid), node_address_(std::move(node_address)) {}
+                             std::function<uint64_t()> node_address, JoinFn join)
+    : loop_(loop),
+      stack_(stack),
+      home_hash_(home_hash),
+      uid_(uid),
+      node_address_(std::move(node_address)),
+      join_(std::move(join)) {}
 
 ControlServer::~ControlServer() {
     close_listener();
@@ -285,6 +290,21 @@ void ControlServer::handle_message(int fd, const uint8_t* msg, size_t len) {
         rep.r = reply_header(h, res.err);
         rep.local = res.local;
         send_reply(fd, &rep, sizeof rep);
+        return;
+    }
+    case ztctl::Op::join: {
+        ztctl::Join req;
+        if (!take(msg, len, req) || req.addr_count > std::size(req.addrs)) {
+            auto r = reply_header(h, EINVAL);
+            send_reply(fd, &r, sizeof r);
+            return;
+        }
+        std::vector<stack::InetPrefix> addrs;
+        for (uint8_t i = 0; i < req.addr_count; ++i)
+            addrs.push_back(stack::InetPrefix{stack::InetAddr::from_name(req.addrs[i].addr), req.addrs[i].prefix_len});
+        const std::string why = join_ ? join_(NetworkId{req.nwid}, addrs) : "not supported";
+        auto r = reply_header(h, why.empty() ? 0 : EINVAL);
+        send_reply(fd, &r, sizeof r);
         return;
     }
     case ztctl::Op::set_option: {

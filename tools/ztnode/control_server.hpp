@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "stack/stack.hpp"
 #include "tools/ztnode/event_loop.hpp"
@@ -17,8 +18,10 @@ namespace zt::node {
 
 class ControlServer {
 public:
+    // `join` joins a network at run time (Op::join); it returns "" or why it could not.
+    using JoinFn = std::function<std::string(NetworkId, const std::vector<stack::InetPrefix>&)>;
     ControlServer(EventLoop& loop, stack::Stack& stack, uint64_t home_hash, uid_t uid,
-                  std::function<uint64_t()> node_address);
+                  std::function<uint64_t()> node_address, JoinFn join = {});
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -42,6 +45,7 @@ private:
     uint64_t home_hash_;
     uid_t uid_;
     std::function<uint64_t()> node_address_;
+    JoinFn join_;
     int listen_fd_ = -1;
     std::unordered_set<int> conns_;
 };

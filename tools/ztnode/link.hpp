@@ -23,8 +23,9 @@ namespace zt::node {
 struct LinkNetwork {
     NetworkId nwid;
     uint32_t mtu = 2800;
-    std::vector<stack::InetPrefix> addrs;   // assigned to us (static config or the controller)
-    std::vector<stack::InetPrefix> routes;  // managed routes that are on-link (no gateway)
+    std::vector<stack::InetPrefix> addrs;     // assigned to us (static config or the controller)
+    std::vector<stack::ManagedRoute> routes;  // managed routes beyond the assigned subnets
+    bool ndp_emulation = false;               // stack::NetworkSetup::ndp_emulation
 };
 
 // What the runtime offers a link. All calls on the loop thread.
@@ -55,6 +56,19 @@ public:
     // A frame the stack transmits on `nwid`. Must not call LinkHost::deliver_frame from
     // inside this call (the stack may be mid-operation); queue or defer instead.
     virtual void send_frame(NetworkId nwid, std::span<const uint8_t> frame) = 0;
+    // Joins `nwid` at run time (a program's ZT_NETWORKS, ztrun -n): statically with `addrs`,
+    // through the network's controller without. "" on success (also when already joined),
+    // else one line saying why not.
+    virtual std::string join(NetworkId nwid, const std::vector<stack::InetPrefix>& addrs) {
+        (void)nwid;
+        (void)addrs;
+        return "this node cannot join networks at run time";
+    }
+    // The multicast MACs the stack listens to on `nwid` changed.
+    virtual void stack_groups(NetworkId nwid, const std::vector<Mac>& groups) {
+        (void)nwid;
+        (void)groups;
+    }
     // The node is exiting: close sockets (the loop will not run again).
     virtual void stop() {}
 };

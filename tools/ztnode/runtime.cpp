@@ -64,12 +64,20 @@ bool Runtime::init(std::string& error) {
     opts.home_hash = home_hash_;
     opts.uid = ::getuid();
     opts.log = [](stack::LogLevel l, const std::string& m) { spdlog::log(to_spdlog(l), "{}", m); };
+    opts.multicast_changed = [this](NetworkId nwid, const std::vector<Mac>& groups) {
+        if (link_) link_->stack_groups(nwid, groups);
+    };
     stack_ = std::make_unique<stack::Stack>(loop_, opts, [this](NetworkId nwid, std::span<const uint8_t> frame) {
         if (link_) link_->send_frame(nwid, frame);
     });
     if (!stack_->start(error)) return false;
-    control_ = std::make_unique<ControlServer>(loop_, *stack_, home_hash_, ::getuid(),
-                                               [this] { return link_ ? link_->address().value() : 0; });
+    control_ = std::make_unique<ControlServer>(
+        loop_, *stack_, home_hash_, ::getuid(), [this] { return link_ ? link_->address().value() : 0; },
+        [this](NetworkId nwid, const std::vector<stack::InetPrefix>& addrs) {
+            std::string why = link_ ? link_->join(nwid, addrs) : "no link";
+            if (!why.empty()) spdlog::warn("join {}: {}", nwid.to_string(), why);
+            return why;
+        });
     if (!control_->start(error)) return false;
     if (!link_ || !link_->start(*this, error)) {
         if (error.empty()) error = "no link";
@@ -95,6 +103,7 @@ void Runtime::networks_changed() {
         s.mtu = n.mtu;
         s.addrs = n.addrs;
         s.routes = n.routes;
+        s.ndp_emulation = n.ndp_emulation;
         setups.push_back(std::move(s));
     }
     stack_->set_networks(setups);

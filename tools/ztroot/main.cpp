@@ -139,8 +139,8 @@ int main(int argc, char** argv) {
         node->set_planet(planet);  // the other roots are peers; leaves with an older revision get this one
     }
 
-    link::StatusServer status(loop, stack::home_hash_of(home), [&](bool json) {
-        return json ? link::status_json(*node, udp, loop.now(), planet) : link::status_text(*node, udp, loop.now(), planet);
+    link::StatusServer status(loop, stack::home_hash_of(home), [&](std::string_view req) {
+        return req == "json" ? link::status_json(*node, udp, loop.now(), planet) : link::status_text(*node, udp, loop.now(), planet);
     });
     if (!status.start(error)) {
         std::fprintf(stderr, "ztroot: %s\n", error.c_str());

@@ -1,9 +1,10 @@
 // ztrun: runs a program with its sockets on a ZeroTier network. Sets the node's configuration
-// in the environment (ZT_HOME, ZT_NETWORKS, ZT_PEERS, ZT_PORT, ...), prepends libztintercept.so
-// to LD_PRELOAD and execs the program; the shim starts or joins the home's node on first need.
+// in the environment (ZT_HOME, ZT_NETWORKS, ZT_PEERS, ZT_PORT, ...), makes sure the home's node
+// is on the networks given with -n and has an address on each (networks.hpp), prepends
+// libztintercept.so to LD_PRELOAD and execs the program.
 //
-//   ztrun [-H home] [-n nwid[=ip/len]]... [-p peer@endpoint]... [--port N]
-//         [--wildcard virtual|kernel] [-d] [--] prog args...
+//   ztrun [-H home] [-n nwid[=ip/len]]... [-p peer@endpoint]... [--port N] [--wait S]
+//         [--wildcard virtual|kernel] [-q] [-d] [--] prog args...
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/ztrun/networks.hpp"
+
 namespace {
 
 void usage(FILE* out) {
@@ -24,11 +27,15 @@ void usage(FILE* out) {
                  "usage: ztrun [options] [--] program [args...]\n"
                  "  -H, --home DIR          ZeroTier home (identity, config, node socket); default $ZT_HOME\n"
                  "                          or $XDG_DATA_HOME/ztintercept (~/.local/share/ztintercept)\n"
-                 "  -n, --network ID[=IP/LEN]  join a network (repeatable); a static address if given\n"
+                 "  -n, --network ID[=IP/LEN]  join a network (repeatable) through its controller, or\n"
+                 "                          statically with the address given\n"
+                 "      --wait SECONDS      how long to wait for the networks to come up (default 60;\n"
+                 "                          0: do not wait)\n"
                  "  -p, --peer PEER@IP/PORT    a peer to reach directly (repeatable); PEER is a ZeroTier\n"
                  "                          address or an identity.public\n"
                  "      --port N            the node's UDP port\n"
                  "      --wildcard virtual|kernel  where binds to 0.0.0.0/:: go (default virtual)\n"
+                 "  -q, --quiet             say nothing while waiting for the networks\n"
                  "  -d, --debug             debug logs in the home (intercept.log)\n"
                  "  -h, --help              this help\n");
 }
@@ -57,6 +64,15 @@ std::string find_library() {
         }
     }
     return {};
+}
+
+// ztnode: $ZT_NODE_BIN, beside the library (installed), or in the build tree.
+std::string find_node(const std::string& lib) {
+    if (const char* e = std::getenv("ZT_NODE_BIN"); e && *e) return e;
+    const std::string dir = lib.substr(0, lib.rfind('/'));
+    for (const char* rel : {"/ztnode", "/../tools/ztnode/ztnode"})
+        if (access((dir + rel).c_str(), X_OK) == 0) return dir + rel;
+    return "ztnode";
 }
 
 bool mkdirs(const std::string& path) {
@@ -136,7 +152,8 @@ const char* unwrappable(const std::string& path) {
 int main(int argc, char** argv) {
     std::string home, port, wildcard;
     std::vector<std::string> networks, peers;
-    bool debug = false;
+    bool debug = false, quiet = false;
+    int wait_s = 60;
     int i = 1;
     auto value = [&](const char* opt) -> std::string {
         if (i + 1 >= argc) {
@@ -166,6 +183,17 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "ztrun: --wildcard takes virtual or kernel\n");
                 return 2;
             }
+        } else if (a == "--wait") {
+            const std::string v = value("--wait");
+            char* end = nullptr;
+            const long w = std::strtol(v.c_str(), &end, 10);
+            if (v.empty() || *end || w < 0 || w > 86400) {
+                std::fprintf(stderr, "ztrun: --wait takes seconds (0..86400)\n");
+                return 2;
+            }
+            wait_s = int(w);
+        } else if (a == "-q" || a == "--quiet") {
+            quiet = true;
         } else if (a == "-d" || a == "--debug") {
             debug = true;
         } else if (a == "-h" || a == "--help") {
@@ -203,6 +231,27 @@ int main(int argc, char** argv) {
     if (!port.empty()) setenv("ZT_PORT", port.c_str(), 1);
     if (!wildcard.empty()) setenv("ZT_BIND_WILDCARD", wildcard.c_str(), 1);
     if (debug) setenv("ZT_LOG_LEVEL", "debug", 1);
+
+    // The networks: from -n, else those the environment names.
+    if (networks.empty())
+        if (const char* env = std::getenv("ZT_NETWORKS"); env && *env) {
+            std::string v = env;
+            for (size_t at = 0; at <= v.size();) {
+                size_t comma = v.find(',', at);
+                if (comma == std::string::npos) comma = v.size();
+                if (comma > at) networks.push_back(v.substr(at, comma - at));
+                at = comma + 1;
+            }
+        }
+    if (!networks.empty() && wait_s > 0) {
+        ztrun::Options o;
+        o.home = home;
+        o.node_bin = find_node(lib);
+        o.networks = networks;
+        o.wait_s = wait_s;
+        o.quiet = quiet;
+        if (int rc = ztrun::join_and_wait(o)) return rc;
+    }
 
     std::string preload = lib;
     if (const char* old = std::getenv("LD_PRELOAD"); old && *old) {

@@ -1,8 +1,12 @@
-// ztstatus: prints the status of the node (or root) serving a ZT home, like
-// `zerotier-cli info` + `zerotier-cli peers`: identity, online state, planet and roots,
-// peers with role, version, latency and paths, and the packet counters.
+// ztstatus: the status of the node (or root) serving a ZT home, like `zerotier-cli`: identity,
+// online state, planet and roots, peers with role, version, latency and paths, the networks and
+// the packet counters; and the network commands.
 //
-//   ztstatus [-H HOME] [--json]        HOME defaults to $ZT_HOME
+//   ztstatus [-H HOME] [--json]                 everything (HOME defaults to $ZT_HOME)
+//   ztstatus [-H HOME] networks                 one line per network (like listnetworks)
+//   ztstatus [-H HOME] network <nwid>           one network as JSON
+//   ztstatus [-H HOME] join <nwid> [ip/len...]  join through the controller (or statically)
+//   ztstatus [-H HOME] leave <nwid>
 #include <unistd.h>
 
 #include <climits>
@@ -16,15 +20,24 @@
 
 int main(int argc, char** argv) {
     std::string home = std::getenv("ZT_HOME") ? std::getenv("ZT_HOME") : "";
-    bool json = false;
-    for (int i = 1; i < argc; ++i) {
+    std::string request = "text";
+    int i = 1;
+    for (; i < argc; ++i) {
         std::string a = argv[i];
         if ((a == "-H" || a == "--home") && i + 1 < argc) home = argv[++i];
-        else if (a == "--json" || a == "-j") json = true;
-        else {
-            std::fprintf(stderr, "usage: ztstatus [-H HOME] [--json]\n");
+        else if (a == "--json" || a == "-j") request = "json";
+        else break;
+    }
+    if (i < argc) {
+        const std::string cmd = argv[i];
+        const bool takes_id = cmd == "network" || cmd == "join" || cmd == "leave";
+        if ((cmd != "networks" && !takes_id) || (takes_id && i + 1 >= argc) || (!takes_id && i + 1 < argc) ||
+            (cmd != "join" && i + 2 < argc)) {
+            std::fprintf(stderr, "usage: ztstatus [-H HOME] [--json] [networks | network <nwid> | join <nwid> [ip/len...] | leave <nwid>]\n");
             return 2;
         }
+        request.clear();
+        for (; i < argc; ++i) request += (request.empty() ? "" : " ") + std::string(argv[i]);
     }
     if (home.empty()) {
         std::fprintf(stderr, "ztstatus: no home: set ZT_HOME or pass -H HOME\n");
@@ -35,17 +48,15 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ztstatus: %s: %s\n", home.c_str(), std::strerror(errno));
         return 1;
     }
-    int fd = -1;
-    std::string error;
-    if (!zt::link::connect_status(zt::stack::home_hash_of(real), fd, error)) {
+    std::string answer, error;
+    if (!zt::link::query_status(zt::stack::home_hash_of(real), request, answer, error)) {
         std::fprintf(stderr, "ztstatus: %s: %s\n", real, error.c_str());
         return 1;
     }
-    const char* req = json ? "json\n" : "text\n";
-    if (::write(fd, req, std::strlen(req)) < 0) return 1;
-    char buf[8192];
-    ssize_t n;
-    while ((n = ::read(fd, buf, sizeof buf)) > 0) std::fwrite(buf, 1, size_t(n), stdout);
-    ::close(fd);
+    if (answer.rfind("ERROR ", 0) == 0) {
+        std::fprintf(stderr, "ztstatus: %s", answer.c_str() + 6);
+        return 1;
+    }
+    std::fwrite(answer.data(), 1, answer.size(), stdout);
     return 0;
 }

@@ -1,10 +1,13 @@
 // CoreLink (core_link.hpp): the ZeroTier core wired to the runtime.
 #include "tools/ztnode/link/core_link.hpp"
 
+#include <dirent.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -40,8 +43,57 @@ const char* event_name(Event::Kind k) {
     case Event::Kind::whois_sent: return "WHOIS";
     case Event::Kind::rendezvous: return "rendezvous";
     case Event::Kind::planet_updated: return "planet updated";
+    case Event::Kind::network_changed: return "network";
     }
     return "?";
+}
+
+stack::InetPrefix to_stack(const wire::InetPrefix& p) {
+    stack::InetPrefix out;
+    out.addr.family = p.address.family == Endpoint::Family::v4 ? 4 : 6;
+    out.addr.ip = p.address.ip;
+    out.len = p.bits;
+    return out;
+}
+
+wire::InetPrefix to_wire(const stack::InetPrefix& p) {
+    wire::InetPrefix out;
+    out.address.family = p.addr.is_v4() ? Endpoint::Family::v4 : Endpoint::Family::v6;
+    out.address.ip = p.addr.ip;
+    out.bits = p.len;
+    return out;
+}
+
+// Splits "join <nwid> a b" into words.
+std::vector<std::string_view> words(std::string_view line) {
+    std::vector<std::string_view> out;
+    size_t i = 0;
+    while (i < line.size()) {
+        while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+        size_t j = i;
+        while (j < line.size() && line[j] != ' ' && line[j] != '\t' && line[j] != '\r') ++j;
+        if (j > i) out.push_back(line.substr(i, j - i));
+        i = j;
+    }
+    return out;
+}
+
+// Writes `bytes` to `path` through a temporary file, fsync and rename.
+bool write_file_atomic(const std::string& path, std::span<const uint8_t> bytes, std::string& error) {
+    const std::string tmp = path + ".new";
+    FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) {
+        error = tmp + ": " + std::strerror(errno);
+        return false;
+    }
+    bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+    ok = (std::fclose(f) == 0) && ok;
+    if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        error = path + ": " + std::strerror(errno);
+        std::remove(tmp.c_str());
+        return false;
+    }
+    return true;
 }
 
 }  // namespace
@@ -150,12 +202,17 @@ bool CoreLink::start(node::LinkHost& host, std::string& error) {
             node_->add_static_peer(p.address, p.endpoint);
         }
     }
-    for (const auto& n : cfg_.networks) node_->join_static(n.nwid, cfg_.mtu);
+    restore_networks();
+    for (const auto& n : cfg_.networks)
+        if (std::string why = join(n.nwid, n.addrs); !why.empty()) {
+            error = cfg_.conf_path + ": network " + n.nwid.to_string() + ": " + why;
+            return false;
+        }
     refresh_local_endpoints();
 
     host.loop().add_before_wait([this] { return run_timers(); });
     status_ = std::make_unique<StatusServer>(host.loop(), stack::home_hash_of(cfg_.home),
-                                             [this](bool json) { return status(json); });
+                                             [this](std::string_view line) { return request(line); });
     if (!status_->start(error)) return false;
     host.log(stack::LogLevel::info, "node " + identity_->address().to_string() + " on UDP port " +
                                         std::to_string(udp_->port()) + ", planet " + std::to_string(planet_.id) +
@@ -173,9 +230,175 @@ Address CoreLink::address() const { return identity_ ? identity_->address() : Ad
 
 std::vector<node::LinkNetwork> CoreLink::networks() const {
     std::vector<node::LinkNetwork> out;
-    for (const auto& n : cfg_.networks)
-        out.push_back(node::LinkNetwork{n.nwid, std::min<uint32_t>(cfg_.mtu, kStackMtu), n.addrs, {}});
+    if (!node_) return out;
+    for (const auto& st : node_->networks()) {
+        node::LinkNetwork n;
+        n.nwid = st.nwid;
+        n.mtu = std::min<uint32_t>(st.mtu, kStackMtu);
+        if (st.is_static) {
+            for (const auto& a : st.addresses) n.addrs.push_back(to_stack(a));
+            out.push_back(std::move(n));
+            continue;
+        }
+        n.ndp_emulation = st.ndp_emulation;
+        for (const auto& a : st.addresses) {
+            stack::InetPrefix p = to_stack(a);
+            if (managed_prefix_allowed(p, cfg_.allow_global, cfg_.allow_default)) n.addrs.push_back(p);
+        }
+        for (const auto& r : st.routes) {
+            stack::ManagedRoute route{to_stack(r.target), std::nullopt};
+            if (!r.via.is_nil()) {
+                stack::InetAddr via;
+                via.family = r.via.family == Endpoint::Family::v4 ? 4 : 6;
+                via.ip = r.via.ip;
+                route.via = via;
+            }
+            if (managed_prefix_allowed(route.target, cfg_.allow_global, cfg_.allow_default)) n.routes.push_back(route);
+        }
+        out.push_back(std::move(n));
+    }
     return out;
+}
+
+bool managed_prefix_allowed(const stack::InetPrefix& p, bool allow_global, bool allow_default) {
+    if (p.len == 0) return allow_default;
+    if (allow_global) return true;
+    const auto& ip = p.addr.ip;
+    if (p.addr.is_v4()) {
+        // RFC 1918, shared address space (RFC 6598), link-local.
+        return ip[0] == 10 || (ip[0] == 172 && (ip[1] & 0xf0) == 16) || (ip[0] == 192 && ip[1] == 168) ||
+               (ip[0] == 100 && (ip[1] & 0xc0) == 64) || (ip[0] == 169 && ip[1] == 254);
+    }
+    // Unique local (fc00::/7, where RFC4193 and 6PLANE live) and link-local.
+    return (ip[0] & 0xfe) == 0xfc || (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80);
+}
+
+std::string CoreLink::join(NetworkId nwid, const std::vector<stack::InetPrefix>& addrs) {
+    if (!node_) return "the node is not running";
+    if ((nwid.value >> 56) == 0xff) return "ad-hoc networks (ff...) are not supported";
+    std::vector<wire::InetPrefix> wanted;
+    for (const auto& a : addrs) wanted.push_back(to_wire(a));
+    if (auto have = node_->network(nwid)) {
+        if (have->is_static && addrs.empty()) return "";  // a program without addresses uses the static one
+        if (have->is_static && have->addresses != wanted) return "already joined with other static addresses";
+        if (!have->is_static && !addrs.empty()) return "already joined through its controller";
+        return "";
+    }
+    if (node_->networks().size() >= ztctl::kMaxNetworks)
+        return "already on " + std::to_string(ztctl::kMaxNetworks) + " networks";
+    if (!addrs.empty()) {
+        node_->join_static(nwid, cfg_.mtu, wanted);
+        host_->log(stack::LogLevel::info, "network " + nwid.to_string() + ": joined with static addresses");
+    } else {
+        node_->join(host_->loop().now(), nwid);
+        save_network(nwid);
+        host_->log(stack::LogLevel::info, "network " + nwid.to_string() + ": joining through controller " +
+                                              nwid.controller().to_string());
+    }
+    host_->networks_changed();
+    return "";
+}
+
+bool CoreLink::leave(NetworkId nwid) {
+    if (!node_ || !node_->leave(nwid)) return false;
+    logged_state_.erase(nwid.value);
+    std::remove(network_file(nwid).c_str());
+    host_->log(stack::LogLevel::info, "network " + nwid.to_string() + ": left");
+    host_->networks_changed();
+    return true;
+}
+
+void CoreLink::stack_groups(NetworkId nwid, const std::vector<Mac>& groups) {
+    if (node_) node_->set_stack_groups(host_->loop().now(), nwid, groups);
+}
+
+std::string CoreLink::network_file(NetworkId nwid) const { return cfg_.home + "/networks.d/" + nwid.to_string() + ".conf"; }
+
+// Records the join (and the configuration, once there is one) for the next start.
+void CoreLink::save_network(NetworkId nwid) {
+    auto st = node_->network(nwid);
+    if (!st || st->is_static) return;
+    ::mkdir((cfg_.home + "/networks.d").c_str(), 0700);
+    std::vector<uint8_t> blob;
+    if (auto b = node_->network_config_blob(nwid)) blob = std::move(*b);
+    std::string error;
+    if (!write_file_atomic(network_file(nwid), blob, error)) host_->log(stack::LogLevel::warn, error);
+}
+
+// At start: the networks joined through a controller before, with their cached configuration.
+void CoreLink::restore_networks() {
+    const std::string dir = cfg_.home + "/networks.d";
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    std::vector<std::string> names;
+    while (dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+    ::closedir(d);
+    const Ticks now = host_->loop().now();
+    for (const auto& name : names) {
+        if (name.size() != 21 || name.substr(16) != ".conf") continue;
+        auto nwid = NetworkId::parse(name.substr(0, 16));
+        if (!nwid || node_->networks().size() >= ztctl::kMaxNetworks) continue;
+        node_->join(now, *nwid);
+        std::ifstream in(dir + "/" + name, std::ios::binary);
+        std::vector<uint8_t> blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (!blob.empty() && !node_->restore_network_config(now, *nwid, blob))
+            host_->log(stack::LogLevel::warn, dir + "/" + name + ": the cached configuration is not valid; asking the controller");
+        host_->log(stack::LogLevel::info, "network " + nwid->to_string() + ": rejoined (networks.d)");
+    }
+}
+
+void CoreLink::on_network_changed(NetworkId nwid) {
+    auto st = node_->network(nwid);
+    if (!st) return;
+    auto [it, fresh] = logged_state_.try_emplace(nwid.value, st->state);
+    if (fresh || it->second != st->state) {
+        it->second = st->state;
+        std::string addrs;
+        for (const auto& a : st->addresses) addrs += " " + a.address.to_string() + "/" + std::to_string(a.bits);
+        host_->log(st->state == NetworkState::ok ? stack::LogLevel::info : stack::LogLevel::warn,
+                   "network " + nwid.to_string() + ": " + to_string(st->state) + addrs);
+    }
+    // Events come from inside the core, possibly while the stack transmits: reconfigure the
+    // stack (and save the configuration) once the loop is back in control, once per batch.
+    changed_networks_.insert(nwid.value);
+    if (changed_networks_.size() > 1) return;
+    host_->loop().defer([this] {
+        auto changed = std::move(changed_networks_);
+        changed_networks_.clear();
+        for (uint64_t n : changed) save_network(NetworkId{n});
+        host_->networks_changed();
+    });
+}
+
+std::string CoreLink::request(std::string_view line) {
+    auto w = words(line);
+    if (w.empty() || w[0] == "text") return status(false);
+    if (w[0] == "json") return status(true);
+    if (!node_) return "ERROR not started\n";
+    if (w[0] == "networks") {
+        std::string out = "200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n";
+        for (const auto& n : node_->networks()) out += network_line(n);
+        return out;
+    }
+    if (w.size() < 2) return "ERROR usage: join|leave|network <nwid>\n";
+    auto nwid = NetworkId::parse(w[1]);
+    if (!nwid) return "ERROR bad network id '" + std::string(w[1]) + "'\n";
+    if (w[0] == "network") {
+        auto st = node_->network(*nwid);
+        return st ? network_json(*st) + "\n" : "ERROR not joined\n";
+    }
+    if (w[0] == "leave") return leave(*nwid) ? "200 leave OK\n" : "ERROR not joined\n";
+    if (w[0] == "join") {
+        std::vector<stack::InetPrefix> addrs;
+        for (size_t i = 2; i < w.size(); ++i) {
+            auto p = stack::InetPrefix::parse(w[i]);
+            if (!p) return "ERROR bad address '" + std::string(w[i]) + "'\n";
+            addrs.push_back(*p);
+        }
+        std::string why = join(*nwid, addrs);
+        return why.empty() ? "200 join OK\n" : "ERROR " + why + "\n";
+    }
+    return "ERROR unknown request '" + std::string(w[0]) + "'\n";
 }
 
 Ticks CoreLink::run_timers() {
@@ -261,6 +484,7 @@ void CoreLink::on_event(const Event& ev) {
     if (!ev.endpoint.is_nil()) line += " at " + ev.endpoint.to_string();
     if (ev.kind == Event::Kind::error_received)
         line += " code " + std::to_string(ev.code) + " in-re verb " + std::to_string(ev.verb);
+    if (ev.kind == Event::Kind::network_changed) return on_network_changed(ev.nwid);
     if (ev.kind == Event::Kind::planet_updated) {
         planet_ = node_->planet();
         line += " to revision " + std::to_string(planet_.timestamp_ms);

@@ -3,8 +3,10 @@
 // frames into ZeroTier packets and back.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,13 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
                         const stack::StackStats* stack = nullptr);
 std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
                         const stack::StackStats* stack = nullptr);
+// One network as JSON (like `zerotier-cli listnetworks -j`) and as one listnetworks line.
+std::string network_json(const NetworkStatus& n);
+std::string network_line(const NetworkStatus& n);
+
+// Whether a managed address or route may be used (ZeroTier One's allowGlobal/allowDefault):
+// default routes only with `allow_default`, global unicast space only with `allow_global`.
+bool managed_prefix_allowed(const stack::InetPrefix& p, bool allow_global, bool allow_default);
 
 class CoreLink final : public node::Link, private Host {
 public:
@@ -41,7 +50,12 @@ public:
     Address address() const override;
     std::vector<node::LinkNetwork> networks() const override;
     void send_frame(NetworkId nwid, std::span<const uint8_t> frame) override;
+    std::string join(NetworkId nwid, const std::vector<stack::InetPrefix>& addrs) override;
+    void stack_groups(NetworkId nwid, const std::vector<Mac>& groups) override;
     void stop() override;
+    // The status socket's requests: "text", "json", "networks", "network <nwid>",
+    // "join <nwid> [<ip>/<len>...]", "leave <nwid>".
+    std::string request(std::string_view line);
     std::string status(bool json) const;
 
 private:
@@ -52,6 +66,13 @@ private:
 
     Ticks run_timers();
     void refresh_local_endpoints();
+    bool leave(NetworkId nwid);
+    // networks.d/<nwid>.conf: a controller-managed network we joined, with its last configuration
+    // (ZeroTier One keeps the same folder): rejoined and restored when the node starts.
+    std::string network_file(NetworkId nwid) const;
+    void save_network(NetworkId nwid);
+    void restore_networks();
+    void on_network_changed(NetworkId nwid);
 
     node::Config cfg_;
     node::LinkHost* host_ = nullptr;
@@ -66,6 +87,8 @@ private:
     bool in_send_frame_ = false;
     std::vector<uint8_t> frame_buf_;
     std::vector<std::pair<NetworkId, std::vector<uint8_t>>> deferred_frames_;
+    std::map<uint64_t, NetworkState> logged_state_;                     // for state-change log lines
+    std::set<uint64_t> changed_networks_;                               // reconfigure after this event
     // Log rate limit for drops: one line per reason per second.
     std::array<Ticks, kDropReasons> last_drop_log_{};
 };

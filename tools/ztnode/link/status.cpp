@@ -81,7 +81,13 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
         o << (first_drop ? "" : ",") << json_str(to_string(Drop(i))) << ":" << st.drops[i];
         first_drop = false;
     }
-    o << "}}";
+    o << "}},\"networks\":[";
+    bool first_net = true;
+    for (const auto& n : node.networks()) {
+        o << (first_net ? "" : ",") << network_json(n);
+        first_net = false;
+    }
+    o << "]";
     if (stack)
         o << ",\"stack\":{\"framesIn\":" << stack->frames_in << ",\"framesOut\":" << stack->frames_out
           << ",\"framesDropped\":" << stack->frames_dropped << ",\"tcpConnections\":" << stack->tcp_conns_total
@@ -116,6 +122,11 @@ std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, co
             if (&path != best)
                 o << "           path " << path.endpoint.to_string() << (path.confirmed ? " confirmed" : " unconfirmed")
                   << " rx " << age(now, path.last_receive) << "\n";
+    }
+    const auto nets = node.networks();
+    if (!nets.empty()) {
+        o << "200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n";
+        for (const auto& n : nets) o << network_line(n);
     }
     o << "counters rx " << st.rx_packets << " tx " << st.tx_packets << " frames " << st.rx_frames << "/" << st.tx_frames
       << " relayed " << st.relayed << " via-root " << st.sent_via_root << " dropped " << st.dropped_total() << "\n";

@@ -69,15 +69,16 @@ void StatusServer::on_accept() {
             continue;
         }
         // The request is one short line; wait for it briefly (the client sends it at once).
-        char req[16] = {};
+        char req[256] = {};
         pollfd p{c, POLLIN, 0};
         if (::poll(&p, 1, 200) == 1) {
             ssize_t n = ::recv(c, req, sizeof req - 1, 0);
             if (n < 0) n = 0;
             req[n] = 0;
         }
-        bool json = std::strncmp(req, "json", 4) == 0;
-        write_all(c, render_(json));
+        std::string_view line(req);
+        if (size_t nl = line.find('\n'); nl != std::string_view::npos) line = line.substr(0, nl);
+        write_all(c, render_(line));
         ::close(c);
     }
 }
@@ -92,6 +93,23 @@ bool connect_status(uint64_t home_hash, int& fd_out, std::string& error) {
         return false;
     }
     fd_out = fd;
+    return true;
+}
+
+bool query_status(uint64_t home_hash, std::string_view request, std::string& answer, std::string& error) {
+    int fd = -1;
+    if (!connect_status(home_hash, fd, error)) return false;
+    std::string line = std::string(request) + "\n";
+    write_all(fd, line);
+    answer.clear();
+    char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        answer.append(buf, size_t(n));
+    }
+    ::close(fd);
     return true;
 }
 
