@@ -439,8 +439,9 @@ ListResult run_list(std::span<const Rule> rules, FrameView& f, const FilterInput
     return res;
 }
 
+// A TEE/WATCH to address 0 is recorded (it replaces an earlier target) but never sent.
 void add_copy(FilterResult& out, const std::optional<CopyTarget>& c) {
-    if (c && out.copy_count < out.copies.size()) out.copies[out.copy_count++] = *c;
+    if (c && !c->to.is_zero() && out.copy_count < out.copies.size()) out.copies[out.copy_count++] = *c;
 }
 
 // An accepting list: accept, or redirect when REDIRECT changed the destination (a REDIRECT

@@ -164,6 +164,10 @@ TEST_CASE("rule engine: TEE and WATCH record a copy target and go on", "[core]")
     // A drop sends no copy; a TEE to the source, the destination or (outbound) us is a no-op.
     CHECK(run({forward(RuleType::action_tee, kC), kDrop}, f).copy_count == 0);
     for (zt::Address a : {kA, kB}) CHECK(run({forward(RuleType::action_tee, a), kAccept}, f).copy_count == 0);
+    // The last TEE wins; one to address 0 replaces it and is not sent.
+    CHECK(run({forward(RuleType::action_tee, kC), forward(RuleType::action_watch, zt::Address(0x1122334455)), kAccept},
+              f).copies[0].watch);
+    CHECK(run({forward(RuleType::action_tee, kC), forward(RuleType::action_tee, zt::Address()), kAccept}, f).copy_count == 0);
     // The base rules' copy and the accepting capability's: the capability's first.
     r = run({forward(RuleType::action_tee, kC, 10)}, f, {{forward(RuleType::action_watch, zt::Address(0x1122334455)), kAccept}});
     REQUIRE(r.copy_count == 2);
