@@ -239,6 +239,9 @@ struct Node::Impl {
     bool filter_out(Network& net, Address to, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload,
                     Ticks now);
     bool filter_in(Network& net, Peer& from, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload);
+    bool count_verdict(Network& net, const vl2::FilterResult& r, bool inbound);
+    void send_ext_frame(Network& net, Address to, uint8_t flags, Mac src, Mac dst, uint16_t ethertype,
+                        std::span<const uint8_t> payload, Ticks now);
     void gate_failed(Network& net, Peer& peer, const Inbound& in);
     void retry_gated(Network& net, Peer& peer, Ticks now);
     std::optional<std::array<uint8_t, 72>> emulated_neighbor_advert(const Network& net, std::span<const uint8_t> ns) const;

@@ -229,7 +229,6 @@ void Node::Impl::apply_config(Network& net, vl2::NetworkConfig cfg, Bytes dictio
     net.last_config_update = now;
     net.failure = ConfigFailure::none;
     if (net.rule_hits.size() != net.config->rules.size()) net.rule_hits.assign(net.config->rules.size(), 0);
-    net.rules = vl2::RuleSet(net.config->rules);
     const bool groups_changed = net.update_groups();
     if (groups_changed) announce_groups(net, now, true);
     if (material) network_changed(net);

@@ -80,75 +80,143 @@ void Node::Impl::deliver(Network& net, Mac src, Mac dst, uint16_t ethertype, std
     host.deliver_frame(net.nwid, Frame{src, dst, ethertype, payload});
 }
 
-// The rules, outbound at the sender (§8.9): false drops the frame (counted).
+// Ownership answers for MATCH_CHARACTERISTICS (§8.9): the certificates of ownership of the
+// frame's sender (inbound: what it presented; outbound: ours, from the configuration).
+template <class Range>
+class CooOwnership final : public vl2::SenderOwnership {
+public:
+    explicit CooOwnership(const Range& coos) : coos_(coos) {}
+    bool owns_ip(std::span<const uint8_t> ip) const override {
+        Endpoint e;
+        if (ip.size() == 4) e = Endpoint::v4({ip[0], ip[1], ip[2], ip[3]}, 0);
+        else if (ip.size() == 16) {
+            std::array<uint8_t, 16> a;
+            std::copy(ip.begin(), ip.end(), a.begin());
+            e = Endpoint::v6(a, 0);
+        } else {
+            return false;
+        }
+        for (const auto& c : coos_)
+            if (cert(c).owns_ip(e)) return true;
+        return false;
+    }
+    bool owns_mac(Mac mac) const override {
+        for (const auto& c : coos_)
+            if (cert(c).owns_mac(mac)) return true;
+        return false;
+    }
+
+private:
+    static const vl2::CertificateOfOwnership& cert(const vl2::CertificateOfOwnership& c) { return c; }
+    template <class K>
+    static const vl2::CertificateOfOwnership& cert(const std::pair<const K, vl2::CertificateOfOwnership>& kv) {
+        return kv.second;
+    }
+    const Range& coos_;
+};
+
+// Counts what the rules decided; true if the frame may go on (accept, or a redirect the
+// caller sends elsewhere).
+bool Node::Impl::count_verdict(Network& net, const vl2::FilterResult& r, bool inbound) {
+    if (r.decided_by == vl2::DecidedBy::base_rules && r.rule_index < net.rule_hits.size()) ++net.rule_hits[r.rule_index];
+    if (r.verdict != vl2::FilterVerdict::drop) return true;
+    ++(inbound ? net.dropped_by_rules_in : net.dropped_by_rules_out);
+    ++stats.drops[size_t(Drop::rules)];
+    return false;
+}
+
+// The rules, outbound at the sender (§8.9). A REDIRECT sends the frame to another member
+// instead, TEE and WATCH send copies (EXT_FRAME, §5.6); false when the frame must not be sent
+// as addressed.
 bool Node::Impl::filter_out(Network& net, Address to, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload,
                             Ticks now) {
-    if (net.is_static || net.rules.accepts_everything()) return true;
+    if (net.is_static || !net.config || vl2::accepts_everything(net.config->rules)) return true;
+    const auto& c = *net.config;
+    std::vector<vl2::TagValue> ours, theirs;
+    for (const auto& t : c.tags) ours.push_back(vl2::TagValue{t.id, t.value});
+    if (auto it = net.members.find(to); it != net.members.end())
+        for (const auto& [id, t] : it->second.tags) theirs.push_back(vl2::TagValue{id, t.value});
+    std::sort(ours.begin(), ours.end(), [](auto a, auto b) { return a.id < b.id; });
+    CooOwnership own(c.coos);
     vl2::FilterInput fi;
+    fi.direction = vl2::Direction::outbound;
     fi.self = self.address();
-    fi.other = to;
-    fi.inbound = false;
     fi.zt_source = self.address();
     fi.zt_dest = to;
     fi.mac_source = src;
     fi.mac_dest = dst;
     fi.ether_type = ethertype;
     fi.payload = payload;
-    fi.config_flags = net.config ? net.config->flags : 0;
+    fi.config_flags = c.flags;
+    fi.our_tags = ours;
+    fi.peer_tags = theirs;
+    fi.ownership = &own;
     fi.random = uint32_t(rng.next_u64());
-    std::vector<std::pair<uint32_t, uint32_t>> our_tags, their_tags;
-    std::vector<const std::vector<vl2::Rule>*> caps;
-    if (net.config) {
-        for (const auto& t : net.config->tags) our_tags.emplace_back(t.id, t.value);
-        for (const auto& c : net.config->capabilities) caps.push_back(&c.rules());
+    const auto r = vl2::evaluate(c.rules, c.capabilities, fi);
+    if (!count_verdict(net, r, false)) return false;
+    for (const auto& copy : r.copy_targets())
+        if (copy.to != to) send_ext_frame(net, copy.to, copy.watch ? 0x16 : 0x02, src, dst, ethertype,
+                                          payload.first(std::min<size_t>(payload.size(), copy.length ? copy.length : payload.size())), now);
+    if (r.verdict == vl2::FilterVerdict::redirect) {
+        send_ext_frame(net, r.redirect_to, 0x04, src, dst, ethertype, payload, now);
+        return false;
     }
-    if (auto it = net.members.find(to); it != net.members.end())
-        for (const auto& [id, t] : it->second.tags) their_tags.emplace_back(id, t.value);
-    fi.our_tags = our_tags;
-    fi.their_tags = their_tags;
-    const auto r = vl2::evaluate(net.rules, caps, fi);
-    if (r.decided_by >= 0 && size_t(r.decided_by) < net.rule_hits.size()) ++net.rule_hits[size_t(r.decided_by)];
-    (void)now;
-    if (r.verdict == vl2::FilterVerdict::accept) return true;
-    ++net.dropped_by_rules_out;
-    ++stats.drops[size_t(Drop::rules)];
-    return false;
+    return true;
 }
 
-// The rules, inbound at the receiver: the sender's capabilities and tags count.
+// The rules, inbound at the receiver: the sender's capabilities, tags and certificates count.
 bool Node::Impl::filter_in(Network& net, Peer& from, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload) {
-    if (net.is_static || net.rules.accepts_everything()) return true;
+    if (net.is_static || !net.config || vl2::accepts_everything(net.config->rules)) return true;
+    const auto& c = *net.config;
+    std::vector<vl2::TagValue> ours, theirs;
+    std::vector<std::span<const vl2::Rule>> caps;
+    for (const auto& t : c.tags) ours.push_back(vl2::TagValue{t.id, t.value});
+    std::sort(ours.begin(), ours.end(), [](auto a, auto b) { return a.id < b.id; });
+    static const std::map<uint32_t, vl2::CertificateOfOwnership> kNone;
+    const Membership* m = nullptr;
+    if (auto it = net.members.find(from.address()); it != net.members.end()) m = &it->second;
+    if (m) {
+        for (const auto& [id, t] : m->tags) theirs.push_back(vl2::TagValue{id, t.value});
+        for (const auto& [id, cap] : m->capabilities) caps.push_back(cap.rules());
+    }
+    CooOwnership own(m ? m->coos : kNone);
     vl2::FilterInput fi;
+    fi.direction = vl2::Direction::inbound;
     fi.self = self.address();
-    fi.other = from.address();
-    fi.inbound = true;
     fi.zt_source = from.address();
     fi.zt_dest = self.address();
     fi.mac_source = src;
     fi.mac_dest = dst;
     fi.ether_type = ethertype;
     fi.payload = payload;
-    fi.config_flags = net.config ? net.config->flags : 0;
+    fi.config_flags = c.flags;
+    fi.our_tags = ours;
+    fi.peer_tags = theirs;
+    fi.ownership = &own;
     fi.random = uint32_t(rng.next_u64());
-    std::vector<std::pair<uint32_t, uint32_t>> our_tags, their_tags;
-    std::vector<const std::vector<vl2::Rule>*> caps;
-    if (net.config)
-        for (const auto& t : net.config->tags) our_tags.emplace_back(t.id, t.value);
-    if (auto it = net.members.find(from.address()); it != net.members.end()) {
-        for (const auto& [id, t] : it->second.tags) their_tags.emplace_back(id, t.value);
-        for (const auto& [id, c] : it->second.capabilities) caps.push_back(&c.rules());
-        fi.sender_ip_authenticated = [&m = it->second, payload, ethertype] {
-            return vl2::frame_source_ip_owned(ethertype, payload, m.coos);
-        };
-    }
-    fi.our_tags = our_tags;
-    fi.their_tags = their_tags;
-    const auto r = vl2::evaluate(net.rules, caps, fi);
-    if (r.decided_by >= 0 && size_t(r.decided_by) < net.rule_hits.size()) ++net.rule_hits[size_t(r.decided_by)];
-    if (r.verdict == vl2::FilterVerdict::accept) return true;
-    ++net.dropped_by_rules_in;
-    ++stats.drops[size_t(Drop::rules)];
-    return false;
+    const auto r = vl2::evaluate_lists(c.rules, caps, fi);
+    // Inbound TEE/WATCH/REDIRECT targets are monitors and bridges; we are neither: a frame
+    // redirected away is not delivered here, copies are not sent on.
+    return count_verdict(net, r, true) && r.verdict == vl2::FilterVerdict::accept;
+}
+
+// An EXT_FRAME (§5.6) with explicit MACs and `flags` (the TEE/WATCH/REDIRECT subtypes).
+void Node::Impl::send_ext_frame(Network& net, Address to, uint8_t flags, Mac src, Mac dst, uint16_t ethertype,
+                                std::span<const uint8_t> payload, Ticks now) {
+    if (to.is_zero() || to == self.address()) return;
+    vl2::ExtFrame f;
+    f.nwid = net.nwid;
+    f.flags = flags;
+    f.dest = dst;
+    f.source = src;
+    f.ether_type = ethertype;
+    f.payload = payload;
+    std::vector<uint8_t> buf(payload.size() + 64);
+    Writer w(buf);
+    f.serialize(w);
+    if (!w.ok()) return;
+    if (Peer* p = find_peer(to)) push_credentials(net, *p, now, false);
+    if (send_to_address(to, Verb::ext_frame, w.written(), now)) ++stats.tx_frames;
 }
 
 // ---- from the local stack ------------------------------------------------------------
