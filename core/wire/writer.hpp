@@ -36,6 +36,8 @@ public:
     }
     // Reserves n bytes to be filled later (e.g. a length field); nullptr on overflow.
     uint8_t* reserve(size_t n) { return take(n); }
+    // Marks the output invalid (for a value that cannot be encoded, e.g. a count too large).
+    void fail() { ok_ = false; }
     // Overwrites a big-endian u16 at an absolute offset already written.
     void patch_u16be(size_t at, uint16_t v) {
         if (at + 2 > pos_) {
