@@ -36,7 +36,7 @@ public:
     }
     // Reserves n bytes to be filled later (e.g. a length field); nullptr on overflow.
     uint8_t* reserve(size_t n) { return take(n); }
-    // Marks the output invalid (for a value that cannot be encoded, e.g. a count too large).
+    // Marks the output invalid (for values the format cannot express).
     void fail() { ok_ = false; }
     // Overwrites a big-endian u16 at an absolute offset already written.
     void patch_u16be(size_t at, uint16_t v) {
