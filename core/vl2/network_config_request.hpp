@@ -13,6 +13,7 @@
 
 #include "core/types.hpp"
 #include "core/vl2/dictionary.hpp"
+#include "core/vl2/rules.hpp"
 #include "core/wire/writer.hpp"
 
 namespace zt::vl2 {
@@ -32,12 +33,10 @@ struct NetworkConfigRequest {
     void serialize(Writer& w) const;
 };
 
-// §8.2 metadata values of ZeroTier One 1.14.1.
+// §8.2 metadata values of ZeroTier One 1.14.1 (the rule limits are in rules.hpp).
 inline constexpr uint64_t kNetworkConfigVersion = 7;   // ZT_NETWORKCONFIG_VERSION
 inline constexpr uint64_t kVendorZeroTier = 1;
-inline constexpr uint64_t kMaxNetworkRules = 1024;
 inline constexpr uint64_t kMaxNetworkCapabilities = 128;
-inline constexpr uint64_t kMaxCapabilityRules = 64;
 inline constexpr uint64_t kMaxNetworkTags = 128;
 inline constexpr uint64_t kRulesEngineRevision = 1;
 
