@@ -188,7 +188,7 @@ Result<NetworkConfig, ConfigError> NetworkConfig::from_dictionary(const Dictiona
     c.sso_enabled = d.get_bool("ssoe").value_or(false);
     if (c.sso_enabled && c.sso_version == 0) {
         c.authentication_url = string_of(d, "aurl", kMaxUrlLength);
-        c.authentication_expiry_time = uint64_t(d.get_i64("aexpt").value_or(0));
+        c.authentication_expiry_time = d.get_i64("aexpt").value_or(0);
     } else if (c.sso_enabled && c.sso_version == 1) {
         c.authentication_url = string_of(d, "aurl", kMaxUrlLength);
         c.issuer_url = string_of(d, "iurl", kMaxUrlLength);
@@ -251,7 +251,8 @@ std::optional<Dictionary> NetworkConfig::to_dictionary() const {
         ok &= d.add_bool("ssoe", sso_enabled);
         if (sso_enabled) {
             if (!authentication_url.empty()) ok &= d.add_string("aurl", authentication_url);
-            ok &= d.add_u64("aexpt", authentication_expiry_time);
+            // Upstream writes its uint64 field as unsigned; the same for any time >= 0.
+            ok &= d.add_i64("aexpt", authentication_expiry_time);
         }
     } else if (sso_version == 1) {
         ok &= d.add_u64("ssov", sso_version);

@@ -114,7 +114,7 @@ struct NetworkConfig {
     bool sso_enabled = false;
     uint64_t sso_version = 0;
     std::string authentication_url;         // aurl (≤ 2047)
-    uint64_t authentication_expiry_time = 0;  // aexpt (version 0)
+    int64_t authentication_expiry_time = 0;  // aexpt (version 0): upstream reads it with strtoll
     std::string issuer_url;                 // iurl (version 1, ≤ 2047)
     std::string central_auth_url;           // ssoce (≤ 2047)
     std::string sso_nonce;                  // sson (≤ 127)
