@@ -7,6 +7,9 @@
 //
 // flags: 0x01 COM (deprecated, skipped), 0x02 gather limit present (reply OK(MULTICAST_FRAME)
 // with gather results), 0x04 source MAC present (else MAC(sender, nwid)), 0x08 please replicate.
+//
+//   OK body:  <[8] network id> <[6] group MAC> <[4] group ADI> <[1] flags>
+//             [<[var] COM> if flags & 0x01] [<gather results (multicast_gather.hpp)> if flags & 0x02]
 #pragma once
 
 #include <cstddef>
@@ -15,6 +18,7 @@
 #include <span>
 
 #include "core/types.hpp"
+#include "core/vl2/multicast_gather.hpp"
 #include "core/wire/writer.hpp"
 
 namespace zt::vl2 {
@@ -38,6 +42,25 @@ struct MulticastFrame {
     std::span<const uint8_t> payload;      // a view
 
     static std::optional<MulticastFrame> parse(std::span<const uint8_t> payload);
+    void serialize(Writer& w) const;
+};
+
+// OK(MULTICAST_FRAME) body (§5.13): the answer to a frame that carried a gather limit.
+struct OkMulticastFrame {
+    static constexpr uint8_t kFlagCom = 0x01;
+    static constexpr uint8_t kFlagGatherResults = 0x02;
+    static constexpr size_t kMandatoryLength = 19;
+
+    NetworkId nwid;
+    Mac group_mac;
+    uint32_t group_adi = 0;
+    // As on the wire; serialize() derives bits 0x01/0x02 from com/gather.
+    uint8_t flags = 0;
+    std::span<const uint8_t> com;          // empty if none (a view; old peers send one)
+    std::optional<GatherResults> gather;
+
+    // Bytes after the last present part are ignored.
+    static std::optional<OkMulticastFrame> parse(std::span<const uint8_t> body);
     void serialize(Writer& w) const;
 };
 

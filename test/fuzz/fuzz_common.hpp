@@ -5,9 +5,13 @@
 #include <array>
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <span>
+#include <sstream>
+#include <string>
 
+#include "core/identity.hpp"
 #include "core/vl1/echo.hpp"
 #include "core/vl1/error.hpp"
 #include "core/vl1/hello.hpp"
@@ -15,9 +19,13 @@
 #include "core/vl1/push_direct_paths.hpp"
 #include "core/vl1/rendezvous.hpp"
 #include "core/vl1/whois.hpp"
+#include "core/vl2/config_chunk.hpp"
 #include "core/vl2/ext_frame.hpp"
 #include "core/vl2/frame.hpp"
 #include "core/vl2/multicast_frame.hpp"
+#include "core/vl2/multicast_gather.hpp"
+#include "core/vl2/multicast_like.hpp"
+#include "core/vl2/network_config_request.hpp"
 #include "core/wire/packet.hpp"
 
 namespace zfuzz {
@@ -57,11 +65,20 @@ inline void parse_payload_all(std::span<const uint8_t> payload) {
     try_codec<zt::vl2::Frame>(payload);
     try_codec<zt::vl2::ExtFrame>(payload);
     try_codec<zt::vl2::MulticastFrame>(payload);
+    try_codec<zt::vl2::MulticastLike>(payload);
+    try_codec<zt::vl2::MulticastGather>(payload);
+    try_codec<zt::vl2::NetworkConfigRequest>(payload);
+    try_codec<zt::vl2::ConfigChunk>(payload);
+    // NETWORK_CREDENTIALS can grow when written back: fuzz_credentials covers it.
     if (auto ok = zt::vl1::Ok::parse(payload)) {
         round_trip(*ok);
         try_codec<zt::vl1::OkHello>(ok->body);
         try_codec<zt::vl1::OkEcho>(ok->body);
         try_codec<zt::vl1::OkWhois>(ok->body);
+        try_codec<zt::vl2::OkMulticastGather>(ok->body);
+        try_codec<zt::vl2::OkMulticastFrame>(ok->body);
+        try_codec<zt::vl2::ConfigChunk>(ok->body);
+        try_codec<zt::vl2::NetworkConfigAck>(ok->body);
     }
     (void)zt::vl1::Hello::moon_section_offset(payload);
 }
@@ -76,6 +93,18 @@ inline constexpr const char* kCaptureKeys[] = {
     "04539e7a98f67b31d3029ab9327f82a1aa2edbe1a37d4a2bf51fc913f5f57a2fcb96162985362960373ebadeea85bf9d",
 };
 inline constexpr size_t kCaptureKeyCount = sizeof(kCaptureKeys) / sizeof(kCaptureKeys[0]);
+
+// A captured node's identity with its secret (vectors/captures/nodes/<node>/identity.secret).
+inline zt::Identity load_capture_identity(const char* node) {
+    std::ifstream in(std::string(ZT_VECTORS_DIR) + "/captures/nodes/" + node + "/identity.secret");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    auto id = zt::Identity::from_string(text);
+    require(id && id->has_secret());
+    return *id;
+}
 
 inline zt::SymmetricKey key_from_hex(const char* hex) {
     std::array<uint8_t, 48> b{};
