@@ -38,7 +38,9 @@ void Node::Impl::handle_network_config_request(Peer& peer, const Inbound& in) {
 // (request_packet_id 0). A configuration for ourselves is applied directly.
 void Node::Impl::send_network_config(Ticks now, NetworkId nwid, uint64_t request_packet_id, Address to,
                                      const vl2::NetworkConfig& config) {
-    const Bytes dict = config.to_dictionary().serialize();
+    const auto d = config.to_dictionary();
+    if (!d) return;
+    const Bytes dict = d->serialize();
     if (to == self.address()) {
         if (Network* net = find_network(nwid)) accept_config_dictionary(*net, dict, now);
         return;

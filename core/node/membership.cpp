@@ -16,15 +16,23 @@ constexpr Ticks kCredentialsReceiveRateMs = 1000;  // ZT_PEER_CREDENTIALS_RATE_L
 
 uint64_t credential_key(vl2::CredentialType t, uint32_t id) { return (uint64_t(uint8_t(t)) << 32) | id; }
 
+uint32_t id_of(const vl2::Capability& c) { return c.id(); }
+uint32_t id_of(const vl2::Tag& t) { return t.id; }
+uint32_t id_of(const vl2::CertificateOfOwnership& c) { return c.id; }
+UnixMs timestamp_of(const vl2::Capability& c) { return c.timestamp(); }
+UnixMs timestamp_of(const vl2::Tag& t) { return t.timestamp; }
+UnixMs timestamp_of(const vl2::CertificateOfOwnership& c) { return c.timestamp; }
+
 // §8.8: a credential is refused when one with the same id is newer, or a revocation covers it.
 template <class C>
 bool accept_credential(std::map<uint32_t, C>& held, const std::map<uint64_t, UnixMs>& revocations, vl2::CredentialType type,
                        const C& c) {
-    auto it = held.find(c.id);
-    if (it != held.end() && it->second.timestamp > c.timestamp) return false;
-    if (auto r = revocations.find(credential_key(type, c.id)); r != revocations.end() && r->second >= c.timestamp)
+    const uint32_t id = id_of(c);
+    auto it = held.find(id);
+    if (it != held.end() && timestamp_of(it->second) > timestamp_of(c)) return false;
+    if (auto r = revocations.find(credential_key(type, id)); r != revocations.end() && r->second >= timestamp_of(c))
         return false;
-    held[c.id] = c;
+    held.insert_or_assign(id, c);
     return true;
 }
 
@@ -40,6 +48,7 @@ bool Membership::allowed(const vl2::NetworkConfig& ours, const Identity& theirs)
 // multicast subscriptions (at most every 60 s).
 bool Node::Impl::gate(Network& net, Peer& peer, Ticks now) {
     if (!net.has_config()) return false;
+    if (net.is_static) return true;  // every static peer is a member; multicast goes to all of them
     if (net.is_public()) {
         Membership& m = net.members[peer.address()];
         if (now - m.last_multicast_like >= kMulticastAnnouncePeriodMs) announce_groups_to(net, peer.address(), now, m);
@@ -136,7 +145,7 @@ void Node::Impl::handle_network_credentials(Peer& peer, const Inbound& in) {
         if (com.issued_to() == peer.address()) accepted_from_peer.push_back(net);
     }
     for (const auto& cap : creds->capabilities) {
-        Network* net = find_network(cap.network_id());
+        Network* net = find_network(cap.network());
         const Identity* ctl = net && !net->is_static ? controller_of(net->nwid) : nullptr;
         if (!ctl) continue;
         Membership& m = net->members[cap.issued_to()];

@@ -15,6 +15,16 @@ namespace {
 
 // 18-byte tuples per LIKE packet, kept under the packet limit.
 constexpr size_t kLikesPerPacket = (kMaxPacketLength - 64) / 18;
+// Addresses in one gather answer, kept under the packet limit.
+constexpr size_t kMaxGatherResults = (kMaxPacketLength - 64) / 5;
+
+// Anchors and multicast replicators: members that get our LIKEs and gathers like the
+// controller (§6.5, upstream alwaysContactAddresses).
+std::vector<Address> always_contact(const vl2::NetworkConfig& c) {
+    auto v = c.specialists_with(vl2::NetworkConfig::kSpecialistAnchor);
+    for (Address a : c.specialists_with(vl2::NetworkConfig::kSpecialistMulticastReplicator)) v.push_back(a);
+    return v;
+}
 
 }  // namespace
 
@@ -40,12 +50,12 @@ void Node::Impl::announce_groups_to(Network& net, Address to, Ticks now, Members
 // members that pass the gate get them when they first do and then every 60 s (`gate`). With
 // `changed`, members we talk to get the new list at once too.
 void Node::Impl::announce_groups(Network& net, Ticks now, bool changed) {
-    if (net.groups.empty()) return;
+    if (net.groups.empty() || net.is_static) return;
     net.last_announce_upstream = now;
     std::vector<Address> upstream = roots;
     if (!net.is_static && net.nwid.controller() != self.address()) upstream.push_back(net.nwid.controller());
     if (net.config)
-        for (Address a : net.config->anchors_and_replicators())
+        for (Address a : always_contact(*net.config))
             if (a != self.address()) upstream.push_back(a);
     std::sort(upstream.begin(), upstream.end());
     upstream.erase(std::unique(upstream.begin(), upstream.end()), upstream.end());
@@ -100,7 +110,7 @@ void Node::Impl::gather_results(NetworkId nwid, const MulticastGroup& g, Address
         out.members.push_back(self.address());
         ++out.total_known;
     }
-    const size_t room = std::min<size_t>(limit, vl2::GatherResults::kMaxMembers);
+    const size_t room = std::min<size_t>(limit, kMaxGatherResults);
     if (out.members.size() < room)
         for (Address a : multicaster.pick(rng, nwid, g, room - out.members.size(), asker)) out.members.push_back(a);
 }
@@ -177,7 +187,7 @@ void Node::Impl::send_multicast(Network& net, const MulticastGroup& g, Mac src, 
     if (net.is_static) {
         for (Address a : members) multicaster.add(now, net.nwid, g, a);
         for (auto& [addr, peer] : peers)
-            if (!peer->is_root) multicaster.add(now, net.nwid, g, addr);
+            if (!peer->is_root) multicaster.add(now, net.nwid, g, Address(addr));
     }
     OutboundMulticast tx;
     tx.queued = now;
@@ -199,7 +209,7 @@ void Node::Impl::send_multicast(Network& net, const MulticastGroup& g, Mac src, 
         if (Peer* root = best_root(now)) ask.push_back(root->address());
         if (net.nwid.controller() != self.address()) ask.push_back(net.nwid.controller());
         if (net.config)
-            for (Address a : net.config->anchors_and_replicators())
+            for (Address a : always_contact(*net.config))
                 if (a != self.address() && ask.size() < 16) ask.push_back(a);
         vl2::MulticastGather req;
         req.nwid = net.nwid;

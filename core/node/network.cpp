@@ -298,9 +298,11 @@ NetworkStatus Node::Impl::network_status(const Network& net) const {
         s.revision = c->revision;
         s.config_timestamp = c->timestamp;
         if (c->com) s.com_timestamp = c->com->timestamp();
-        for (const auto& r : c->routes) s.routes.push_back(NetworkRoute{r.target, r.via, r.flags, r.metric});
+        for (const auto& r : c->routes)
+            s.routes.push_back(NetworkRoute{r.target, r.via ? r.via->endpoint : Endpoint{}, r.flags, r.metric});
         s.dns_domain = c->dns.domain;
-        s.dns_servers = c->dns.servers;
+        for (const auto& d : c->dns.servers)
+            if (!d.endpoint.is_nil()) s.dns_servers.push_back(d.endpoint);
     }
     return s;
 }

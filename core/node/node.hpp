@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/identity.hpp"
+#include "core/protocol.hpp"
 #include "core/rng.hpp"
 #include "core/types.hpp"
 #include "core/wire/drop.hpp"

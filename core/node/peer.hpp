@@ -70,6 +70,7 @@ public:
     std::array<Ticks, 8> push_received{};    // receive gate: > 8 pushes in 30 s are ignored
     size_t push_received_next = 0;
     Ticks last_whois_answer = kNever;        // inbound WHOIS rate limit (non-roots)
+    Ticks last_credentials_received = kNever;  // NETWORK_CREDENTIALS accepted at most 1/s
 
     std::vector<Path>& paths() { return paths_; }
     const std::vector<Path>& paths() const { return paths_; }

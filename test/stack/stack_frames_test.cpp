@@ -85,7 +85,7 @@ struct Fixture {
         return h;
     }
     Fixture()
-        : stack(loop, StackOptions{hash, getuid(), {}},
+        : stack(loop, StackOptions{hash, getuid(), {}, {}},
                 [this](NetworkId, std::span<const uint8_t> f) { sent.emplace_back(f.begin(), f.end()); }) {
         std::string err;
         REQUIRE(stack.start(err));

@@ -44,6 +44,7 @@ const char* event_name(Event::Kind k) {
     case Event::Kind::rendezvous: return "rendezvous";
     case Event::Kind::planet_updated: return "planet updated";
     case Event::Kind::network_changed: return "network";
+    case Event::Kind::credential_revoked: return "credentials revoked";
     }
     return "?";
 }
