@@ -24,7 +24,14 @@ start_server() {  # start_server [extra args]: starts the API and waits for its 
   URL=http://127.0.0.1:$PORT
 }
 
-stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+# stop_server: SIGTERM; the server must exit 0 having said nothing on stderr.
+stop_server() {
+  local rc=0
+  kill "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || rc=$?
+  [ $rc = 0 ] || fail "server exited $rc on SIGTERM"
+  [ ! -s "$TMP/server.err" ] || fail "server stderr: $(cat "$TMP/server.err")"
+}
 
 # api METHOD PATH [BODY]: sets STATUS and BODY; the token goes in X-ZT1-Auth.
 api() {
@@ -208,6 +215,13 @@ api GET "/controller/network/$NWID"
 [ "$BODY" = "$SAVED" ] || fail "network changed across a restart"
 [ ! -s "$TMP/server.err" ] || fail "restart reported problems: $(cat "$TMP/server.err")"
 say "ok: restart reloads the same records"
+
+# One server per home, one per port.
+rc=0; out=$(timeout 10 "$API" --home "$HOME_DIR" --address $CTL --port 0 2>&1) || rc=$?
+[ $rc = 1 ] && [[ $out == *"another controller is using"* ]] || fail "a second server on the home: rc $rc: $out"
+rc=0; out=$(timeout 10 "$API" --home "$TMP/home-other" --address $CTL --port "$PORT" 2>&1) || rc=$?
+[ $rc = 1 ] && [[ $out == *"cannot listen"* ]] || fail "a second server on port $PORT: rc $rc: $out"
+say "ok: a second server on the same home or port fails"
 
 # --- SIGKILL during writes --------------------------------------------------------------------
 # A writer posts name n<i> to one network and toggles members; every 200 is logged. After a

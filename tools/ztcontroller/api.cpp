@@ -14,6 +14,7 @@
 
 #include <httplib.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 
 #include <cctype>
 #include <chrono>
@@ -144,6 +145,12 @@ bool ControllerApi::start(std::string& error) {
     if (!token) return false;
     token_ = *token;
     server_->set_payload_max_length(options_.max_body_bytes);
+    // httplib's default adds SO_REUSEPORT, which lets a second server share the port and take
+    // half the connections; SO_REUSEADDR alone still allows a quick restart.
+    server_->set_socket_options([](int fd) {
+        int yes = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     server_->set_pre_routing_handler([this](const Req& req, Res& res) {
         if (!options_.allow_remote && !is_loopback(req.remote_addr)) {
             fail(req, res, 401, "management is allowed from loopback only, not " + req.remote_addr);

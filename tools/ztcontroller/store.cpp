@@ -360,7 +360,8 @@ Commit ControllerStore::update_network_locked(NetworkId nwid, const Edit& edit) 
     Json record = created ? Json::object() : it->second.record;
     init_network(record, now_locked());
     record["id"] = record["nwid"] = nwid.to_string();
-    if (!edit(record, created)) return {Outcome::refused, created ? Json() : it->second.record, "declined"};
+    if (!edit(record, created) || !record.is_object())
+        return {Outcome::refused, created ? Json() : it->second.record, "declined"};
     clean_network(record);
     return commit_network_locked(nwid, std::move(record));
 }
@@ -380,7 +381,8 @@ Commit ControllerStore::update_member_locked(NetworkId nwid, Address address, co
     }
     record["id"] = record["address"] = address.to_string();
     record["nwid"] = nwid.to_string();
-    if (!edit(record, created)) return {Outcome::refused, created ? Json() : it->second, "declined"};
+    if (!edit(record, created) || !record.is_object())
+        return {Outcome::refused, created ? Json() : it->second, "declined"};
     clean_member(record);
     return commit_member_locked(nwid, address, std::move(record));
 }
