@@ -260,10 +260,12 @@ TEST_CASE("store: corrupt and unreadable files are reported by path and skipped"
     write_text(bad_network, "[1, 2, 3]");
     write_text(home.network_dir() + "/c41b8868ac000003.json", "{\"id\": \"c41b8868ac000004\"}");
     write_text(home.network_dir() + "/99999999990000aa.json", "{\"id\": \"99999999990000aa\"}");
+    const std::string unreadable = home.network_dir() + "/c41b8868ac000005.json";
+    std::filesystem::create_symlink(home.path + "/nowhere", unreadable);
     ControllerStore store;
     open_store(store, home);
     const auto& problems = store.load_problems();
-    REQUIRE(problems.size() == 4);
+    REQUIRE(problems.size() == 5);
     auto mentions = [&](const std::string& what) {
         for (const auto& p : problems)
             if (p.find(what) != std::string::npos) return true;
@@ -273,6 +275,7 @@ TEST_CASE("store: corrupt and unreadable files are reported by path and skipped"
     CHECK(mentions(bad_network + ": not a JSON object"));
     CHECK(mentions("c41b8868ac000003.json: \"id\" does not match"));
     CHECK(mentions("99999999990000aa.json: network of controller 9999999999"));
+    CHECK(mentions(unreadable + ": No such file or directory; skipped"));
     CHECK(store.networks() == std::vector<NetworkId>{nwid});
     CHECK(store.members(nwid).size() == 1);
     CHECK(store.member(nwid, member_b));
