@@ -205,6 +205,8 @@ bool Node::Impl::apply_revocation(Network& net, const vl2::Revocation& rev, Addr
     default: return false;
     }
     if (!fresh) return true;
+    // Our own membership revoked: ask the controller now, so the state says what it answers.
+    if (rev.target == self.address() && rev.type == vl2::CredentialType::com) request_config(net, now);
     Event ev;
     ev.kind = Event::Kind::credential_revoked;
     ev.nwid = net.nwid;

@@ -355,7 +355,7 @@ void CoreLink::on_network_changed(NetworkId nwid) {
     if (fresh || it->second != st->state) {
         it->second = st->state;
         std::string addrs;
-        for (const auto& a : st->addresses) addrs += " " + a.address.to_string() + "/" + std::to_string(a.bits);
+        for (const auto& a : st->addresses) addrs += " " + to_stack(a).to_string();
         host_->log(st->state == NetworkState::ok ? stack::LogLevel::info : stack::LogLevel::warn,
                    "network " + nwid.to_string() + ": " + to_string(st->state) + addrs);
     }
