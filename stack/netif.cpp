@@ -185,23 +185,27 @@ bool VirtualNetif::has_address(const InetAddr& a) const {
     return false;
 }
 
-bool VirtualNetif::on_link(const InetAddr& a) const {
+int VirtualNetif::match_length(const InetAddr& a) const {
+    int best = -1;
     for (const auto& p : addrs_)
-        if (p.contains(a)) return true;
+        if (p.contains(a)) best = std::max(best, int(p.len));
     for (const auto& r : routes_)
-        if (r.target.contains(a)) return true;
-    return false;
+        if (r.target.contains(a)) best = std::max(best, int(r.target.len));
+    return best;
 }
 
 std::optional<InetAddr> VirtualNetif::next_hop(const InetAddr& dst) const {
+    // The most specific prefix wins: an assigned subnet or an on-link route means `dst` itself,
+    // a route through a member means that member.
+    int on_link_len = -1;
     for (const auto& p : addrs_)
-        if (p.contains(dst)) return dst;
-    // The most specific route wins.
+        if (p.contains(dst)) on_link_len = std::max(on_link_len, int(p.len));
     const ManagedRoute* best = nullptr;
     for (const auto& r : routes_)
         if (r.target.contains(dst) && (!best || r.target.len > best->target.len)) best = &r;
-    if (!best) return std::nullopt;
-    return best->via ? *best->via : dst;
+    if (best && int(best->target.len) > on_link_len) return best->via ? *best->via : dst;
+    if (on_link_len >= 0) return dst;
+    return std::nullopt;
 }
 
 bool VirtualNetif::is_broadcast_for(const InetAddr& a) const {

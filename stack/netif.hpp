@@ -48,7 +48,9 @@ public:
 
     const std::vector<InetPrefix>& addresses() const { return addrs_; }
     bool has_address(const InetAddr& a) const;
-    bool on_link(const InetAddr& a) const;  // inside one of our prefixes or routes
+    bool on_link(const InetAddr& a) const { return match_length(a) >= 0; }  // inside a prefix or route
+    // The length of the most specific of our prefixes and routes containing `a`; -1 if none.
+    int match_length(const InetAddr& a) const;
     // The IPv4 next hop for `dst`: `dst` itself when it is on an assigned subnet or an on-link
     // route, the route's gateway otherwise; nullopt when no prefix covers it.
     std::optional<InetAddr> next_hop(const InetAddr& dst) const;

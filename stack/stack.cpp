@@ -41,10 +41,17 @@ struct Stack::Impl final : StackContext {
         return false;
     }
 
+    // The network whose most specific prefix (assigned subnet or managed route) covers `dst`:
+    // networks may overlap, and the longest match keeps traffic on the right one.
     VirtualNetif* route(const InetAddr& dst) const {
+        VirtualNetif* best = nullptr;
+        int best_len = -1;
         for (const auto& [id, n] : netifs)
-            if (n->on_link(dst)) return n.get();
-        return nullptr;
+            if (int len = n->match_length(dst); len > best_len) {
+                best = n.get();
+                best_len = len;
+            }
+        return best;
     }
 
     int check_destination(const InetAddr& dst, bool allow_broadcast) const override {
