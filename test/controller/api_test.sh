@@ -165,6 +165,10 @@ unchanged_after "body not an object" 400 POST "/controller/network/$N1" '[1,2]'
 unchanged_after "wrong type (private)" 400 POST "/controller/network/$N1" '{"name": "x", "private": "no"}'
 unchanged_after "wrong type (routes)" 400 POST "/controller/network/$N1" '{"routes": {"target": "10.0.0.0/8"}}'
 unchanged_after "wrong type (member ips)" 400 POST "/controller/network/$N1/member/$MA" '{"ipAssignments": [5]}'
+unchanged_after "rule that does not convert" 400 POST "/controller/network/$N1" '{"name": "x", "rules": [{"type": "ACTION_ACCEPT"}, {"type": "MATCH_ETHERTYPE", "etherType": "ipv4"}]}'
+check "d['error'] == 'rules[1].etherType: expected an integer 0..65535, got \"ipv4\"'" "rule error message"
+unchanged_after "capability rule that does not convert" 400 POST "/controller/network/$N1" '{"capabilities": [{"id": 1, "rules": [{"type": "MATCH_NOTHING"}]}]}'
+check "d['error'] == 'capabilities[0].rules[0].type: unknown rule type \"MATCH_NOTHING\"'" "capability rule error message"
 unchanged_after "bad JSON, new network" 500 POST "/controller/network/${CTL}______" 'nope'
 unchanged_after "another controller's ______" 400 POST "/controller/network/1111111111______" '{}'
 unchanged_after "another controller's network" 400 POST "/controller/network/1111111111000001" '{}'

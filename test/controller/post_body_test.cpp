@@ -91,13 +91,38 @@ TEST_CASE("post body: routes and pools are re-printed and checked", "[controller
           "field \"ipAssignmentPools[0].ipRangeEnd\": expected a string");
 }
 
-TEST_CASE("post body: rules are kept as given, with a string type", "[controller]") {
+TEST_CASE("post body: rules that convert are kept as given", "[controller]") {
     Json rules = {{{"type", "MATCH_ETHERTYPE"}, {"etherType", 2048}, {"not", true}}, {{"type", "ACTION_DROP"}}};
     CHECK(net({{"rules", rules}})["rules"] == rules);
-    CHECK(net_error({{"rules", {{{"etherType", 1}}}}}) == "field \"rules[0]\": a rule needs a string \"type\"");
+    CHECK(net({{"rules", Json::array()}})["rules"] == Json::array());
+    Json caps = {{{"id", 1}, {"default", false}, {"rules", rules}}};
+    CHECK(net({{"capabilities", caps}})["capabilities"] == caps);
+}
+
+TEST_CASE("post body: rules that do not convert are refused with rules_from_json's message", "[controller]") {
     CHECK(net_error({{"rules", {{"type", "ACTION_DROP"}}}}) == "field \"rules\": expected an array");
+    CHECK(net_error({{"rules", {{{"etherType", 1}}}}}) == "rules[0].type: unknown rule type (missing)");
+    CHECK(net_error({{"rules", {{{"type", "ACTION_ACCEPT"}}, {{"type", "MATCH_NOTHING"}}}}}) ==
+          "rules[1].type: unknown rule type \"MATCH_NOTHING\"");
+    CHECK(net_error({{"rules", {{{"type", "MATCH_ETHERTYPE"}, {"etherType", "2048"}}}}}) ==
+          "rules[0].etherType: expected an integer 0..65535, got \"2048\"");
+    CHECK(net_error({{"rules", {{{"type", "MATCH_IPV4_SOURCE"}, {"ip", "10.0.0.1"}}}}}).rfind("rules[0].ip: expected an IPv4 prefix", 0) == 0);
+    CHECK(net_error({{"rules", {5}}}) == "rules[0]: expected an object, got 5");
+    // The path of a capability's rules is given in full.
     CHECK(net_error({{"capabilities", {{{"id", 1}, {"rules", {{{"type", 7}}}}}}}}) ==
-          "field \"capabilities[0].rules[0]\": a rule needs a string \"type\"");
+          "capabilities[0].rules[0].type: expected a string, got 7");
+    CHECK(net_error({{"capabilities", {{{"id", 1}}, {{"id", 2}, {"rules", {{{"type", "ACTION_TEE"}, {"address", 5}}}}}}}}) ==
+          "capabilities[1].rules[0].address: expected a string, got 5");
+    // As many as a config carries: 1024 network rules, 64 per capability.
+    Json many = Json::array();
+    for (int i = 0; i < 1024; ++i) many.push_back({{"type", "ACTION_ACCEPT"}});
+    CHECK(net({{"rules", many}})["rules"].size() == 1024);
+    many.push_back({{"type", "ACTION_ACCEPT"}});
+    CHECK(net_error({{"rules", many}}) == "rules: 1025 rules, at most 1024");
+    many.erase(many.begin() + 65, many.end());
+    CHECK(net_error({{"capabilities", {{{"id", 1}, {"rules", many}}}}}) == "field \"capabilities[0].rules\": at most 64 rules");
+    many.erase(many.begin() + 64, many.end());
+    CHECK(net({{"capabilities", {{{"id", 1}, {"rules", many}}}}})["capabilities"][0]["rules"].size() == 64);
 }
 
 TEST_CASE("post body: capabilities, tags, tokens and dns", "[controller]") {

@@ -9,6 +9,9 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <string_view>
+
+#include "tools/ztcontroller/rules_json.hpp"
 
 namespace zt::ctl {
 
@@ -45,20 +48,27 @@ std::optional<Json> trace_target(Checker& ck, const Json& v, const std::string& 
     return v.get_ref<const std::string&>().size() == 10 ? v : Json();
 }
 
-// Rule objects are kept as given: rules_json.cpp interprets them when configs are built.
-std::optional<Json> rules(Checker& ck, const Json& v, const std::string& f) {
+// Rules must convert with rules_from_json (spec §8.9), else the error is its message with the
+// field's path in front ("capabilities[0].rules[2].etherType: expected ..."). They are stored
+// as given (upstream stores them re-rendered) and converted again when configs are built.
+// `max`: what a config can carry, 1024 network rules or 64 per capability (upstream drops the
+// rest silently).
+std::optional<Json> rules(Checker& ck, const Json& v, const std::string& f, size_t max) {
     if (!ck.array(v, f)) return std::nullopt;
-    Json out = Json::array();
-    for (size_t i = 0; i < v.size() && out.size() < max_array_entries; ++i) {
-        if (!ck.object(v[i], at(f, i))) return std::nullopt;
-        auto type = v[i].find("type");
-        if (type == v[i].end() || !type->is_string()) {
-            ck.fail(at(f, i), "a rule needs a string \"type\"");
-            return std::nullopt;
-        }
-        out.push_back(v[i]);
+    std::string error;
+    if (!controller::rules_from_json(v, error)) {
+        // rules_from_json names its array "rules"; put our path in its place.
+        constexpr std::string_view own = "rules";
+        if (ck.error.empty())
+            ck.error = std::string_view(error).starts_with(own) ? f + error.substr(own.size()) : f + ": " + error;
+        return std::nullopt;
     }
-    return out;
+    if (v.size() > max) return ck.fail(f, "at most " + std::to_string(max) + " rules"), std::nullopt;
+    return v;
+}
+
+std::optional<Json> network_rules(Checker& ck, const Json& v, const std::string& f) {
+    return rules(ck, v, f, vl2::kMaxNetworkRules);
 }
 
 std::optional<Json> ip_field(Checker& ck, const Json& v, const std::string& f, bool bits_required) {
@@ -164,7 +174,7 @@ std::optional<Json> capabilities(Checker& ck, const Json& v, const std::string& 
         if (!ck.object(c, fi)) return std::nullopt;
         Json id = c.value("id", Json(0)), dfl = c.value("default", Json(false));
         if (!ck.uint(id, fi + ".id") || !ck.boolean(dfl, fi + ".default")) return std::nullopt;
-        auto r = rules(ck, c.value("rules", Json::array()), fi + ".rules");
+        auto r = rules(ck, c.value("rules", Json::array()), fi + ".rules", vl2::kMaxCapabilityRules);
         if (!r) return std::nullopt;
         by_id[id.get<uint64_t>()] = {{"id", id}, {"default", dfl}, {"rules", *r}};
     }
@@ -325,7 +335,7 @@ std::optional<Json> network_patch(const Json& body, std::string& error) {
         {"v6AssignMode", assign_mode_v6},
         {"routes", routes},
         {"ipAssignmentPools", pools},
-        {"rules", rules},
+        {"rules", network_rules},
         {"authTokens", auth_tokens},
         {"capabilities", capabilities},
         {"tags", network_tags},

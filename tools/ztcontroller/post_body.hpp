@@ -18,7 +18,9 @@ inline constexpr size_t max_array_entries = 16384;
 
 // The normalized values of the settable fields present in `body`, or nullopt with `error`
 // naming the first field whose type or value is unusable (upstream would coerce it, drop it
-// silently or fail with a 500; we refuse the whole body instead).
+// silently or fail with a 500; we refuse the whole body instead). "rules" and each capability's
+// "rules" must convert with rules_from_json (its message, path prefixed, is the error) and fit
+// a config (1024 network rules, 64 per capability).
 std::optional<Json> network_patch(const Json& body, std::string& error);
 std::optional<Json> member_patch(const Json& body, std::string& error);
 
