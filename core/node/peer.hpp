@@ -63,6 +63,7 @@ public:
     bool is_root = false;
     std::vector<Endpoint> root_endpoints;
     Ticks next_root_hello = 0;
+    int32_t root_hello_backoff_ms = 500;  // while no path: 0.5 s doubling to 5 s
 
     // Trust (spec §7.6, §5.14): a frame was exchanged recently; gates PUSH_DIRECT_PATHS.
     Ticks last_frame = kNever;

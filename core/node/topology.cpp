@@ -16,6 +16,7 @@ namespace zt {
 namespace {
 constexpr size_t kQueueMax = 32;
 constexpr Ticks kRootHelloIntervalMs = 5000;
+constexpr int32_t kRootHelloFirstRetryMs = 500;
 constexpr size_t kMaxExternalEndpoints = 8;
 }  // namespace
 
@@ -97,12 +98,21 @@ Peer* Node::Impl::best_root(Ticks now) {
     return best;
 }
 
-// Roots without a live path get a HELLO on one IPv4 and one IPv6 stable endpoint every 5 s.
+// Roots without a live path get a HELLO on one IPv4 and one IPv6 stable endpoint, 0.5 s after
+// the first, then 1 s, 2 s, 4 s, and every 5 s from then on (upstream: every 5 s). A root drops
+// the HELLO of an identity it does not know yet when another one from the same IP came within
+// 2 s (§5.2); on a busy NAT or on loopback the quick retries save seconds at start.
 void Node::Impl::contact_roots(Ticks now) {
     for (Address a : roots) {
         Peer* p = find_peer(a);
-        if (!p || p->best_path(now) || now < p->next_root_hello) continue;
-        p->next_root_hello = now + kRootHelloIntervalMs;
+        if (!p) continue;
+        if (p->best_path(now)) {
+            p->root_hello_backoff_ms = kRootHelloFirstRetryMs;
+            continue;
+        }
+        if (now < p->next_root_hello) continue;
+        p->next_root_hello = now + p->root_hello_backoff_ms;
+        p->root_hello_backoff_ms = std::min<int32_t>(p->root_hello_backoff_ms * 2, int32_t(kRootHelloIntervalMs));
         for (auto family : {Endpoint::Family::v4, Endpoint::Family::v6}) {
             std::vector<const Endpoint*> candidates;
             for (const auto& e : p->root_endpoints)

@@ -16,7 +16,7 @@ member a $((PR + 10)); member b $((PR + 11)); member c $((PR + 12))
 for m in a b c; do authorize "$N6" $m; done
 
 mkdir -p "$TMP/www"; head -c 1000000 /dev/urandom > "$TMP/www/blob"
-serve_in a "$N6" 8080 "$TMP/www"
+serve_in a "$N6" 8080 "$TMP/www" ::
 wait_for 30 ip_of a "$N6" 6 || fail "a got no IPv6 address: $(net_json a "$N6")"
 addrs=$(net_json a "$N6" | json_get '" ".join(s["assignedAddresses"])')
 R=$(tr ' ' '\n' <<<"$addrs" | grep '^fd' | cut -d/ -f1); P=$(tr ' ' '\n' <<<"$addrs" | grep '^fc' | cut -d/ -f1)

@@ -55,10 +55,11 @@ run_in() {
   "$BUILD/tools/ztrun/ztrun" -H "$(home_of "$name")" -n "$nwid" --wait "${WAIT:-30}" -- "$@"
 }
 
-# serve_in NAME NWID PORT DIR: python3 -m http.server on the virtual network, in the background.
+# serve_in NAME NWID PORT DIR [BIND]: python3 -m http.server on the virtual network, in the
+# background (BIND :: for IPv6).
 serve_in() {
-  local name=$1 nwid=$2 port=$3 dir=$4
+  local name=$1 nwid=$2 port=$3 dir=$4 bind=${5:-0.0.0.0}
   (cd "$dir" && exec "$BUILD/tools/ztrun/ztrun" -H "$(home_of "$name")" -n "$nwid" --wait 30 -q -- \
-     python3 -m http.server "$port") >"$TMP/http-$name.log" 2>&1 &
+     python3 -m http.server --bind "$bind" "$port") >"$TMP/http-$name.log" 2>&1 &
   BG_PIDS+=($!)
 }

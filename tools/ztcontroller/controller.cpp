@@ -165,7 +165,7 @@ void Controller::apply_change(const Change& c, Ticks now) {
 void Controller::revoke(NetworkId nwid, Address member, Ticks now) {
     vl2::Revocation rev;
     uint32_t id = 0;
-    randombytes(&id, sizeof id);
+    randombytes_buf(&id, sizeof id);
     rev.id = id;
     rev.nwid = nwid;
     rev.credential_id = 0;
