@@ -101,9 +101,21 @@ std::string explain(const std::string& nwid, const State& st) {
 int join_and_wait(const Options& o) {
     const uint64_t hash = zt::stack::home_hash_of(o.home);
     std::string answer, error;
-    if (!zt::link::query_status(hash, "networks", answer, error) && !start_node(o.node_bin, error)) {
-        std::fprintf(stderr, "ztrun: %s\n", error.c_str());
-        return 1;
+    if (!zt::link::query_status(hash, "networks", answer, error)) {
+        if (!start_node(o.node_bin, error)) {
+            std::fprintf(stderr, "ztrun: %s\n", error.c_str());
+            return 1;
+        }
+        // The node we started may have found another one starting for the home (several
+        // programs started at once): whichever serves it answers within a few seconds.
+        const int64_t until = mono_ms() + 10000;
+        while (!zt::link::query_status(hash, "networks", answer, error)) {
+            if (mono_ms() >= until) {
+                std::fprintf(stderr, "ztrun: the node for %s did not answer: %s\n", o.home.c_str(), error.c_str());
+                return 1;
+            }
+            usleep(50 * 1000);
+        }
     }
     const int keep = hold_node(hash);
     struct Closer {
