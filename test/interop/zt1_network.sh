@@ -30,10 +30,8 @@ ZT_PLANET=$(make_planet zt1 "$ROOT" "$NET.1/9993")  # ZeroTier One's root identi
 export ZT_PLANET
 zt1_home ctl >/dev/null; zt1_home mem >/dev/null
 for h in root ctl mem; do zt1_start $h; done
-for h in ctl mem; do
-  online() { zt1_cli "$1" info | grep -q ONLINE; }
-  wait_for 30 online $h || fail "ZeroTier One $h did not come online"
-done
+online() { zt1_cli "$1" info 2>/dev/null | grep -q ONLINE; }
+for h in ctl mem; do wait_for 30 online $h || fail "ZeroTier One $h did not come online"; done
 CTL=$(zt1_address ctl)
 NWID=$(zt1_api ctl POST "/controller/network/${CTL}______" '{"name":"interop","private":true,
   "v4AssignMode":{"zt":true},"ipAssignmentPools":[{"ipRangeStart":"10.147.50.1","ipRangeEnd":"10.147.50.254"}],
@@ -112,6 +110,8 @@ say "our controller $CTL2 made network $NW2"
 
 export ZT_PLANET=$PLANET2
 zt1_home mem2 >/dev/null; zt1_start mem2
+online() { zt1_cli "$1" info 2>/dev/null | grep -q ONLINE; }
+wait_for 30 online mem2 || fail "the ZeroTier One member did not come online with our root"
 zt1_cli mem2 join "$NW2" >/dev/null
 api2 POST "/network/$NW2/member/$(zt1_address mem2)" '{"authorized":true}' >/dev/null
 mem2_up() { [ -n "$(zt1_ip mem2)" ]; }
