@@ -131,6 +131,40 @@ TEST_CASE("network: the controller's ERROR sets ACCESS_DENIED or NOT_FOUND", "[c
     CHECK(w.events(w.a, Event::Kind::network_changed) == 2);  // the same answer again is no change
 }
 
+TEST_CASE("network: a node without a controller role answers UNSUPPORTED_OPERATION: NOT_FOUND", "[core]") {
+    Testbed w;
+    w.c->node->set_network_controller(nullptr);
+    w.join({w.a});
+    CHECK(w.status(w.a).state == NetworkState::not_found);
+    CHECK(w.ctl.requests.empty());
+    bool unsupported = false;
+    for (const auto& e : w.a->host->events)
+        unsupported |= e.kind == Event::Kind::error_received && e.code == uint8_t(ErrorCode::unsupported_operation);
+    CHECK(unsupported);
+}
+
+TEST_CASE("network: the controller node joins its own network without the wire", "[core]") {
+    Testbed w;
+    w.ctl.members[w.idc.address()].ips = {v4(10, 147, 17, 1, 24)};
+    w.c->node->join(w.net.now, kNet);
+    CHECK(w.ctl.requests_from(w.idc.address()) == 1);
+    auto s = w.status(w.c);
+    CHECK(s.state == NetworkState::ok);
+    CHECK(s.addresses == std::vector<wire::InetPrefix>{v4(10, 147, 17, 1, 24)});
+    w.net.run();
+    CHECK(w.count_sent(w.idc.address(), Verb::network_config_request) == 0);
+    CHECK(w.count_sent(w.idc.address(), Verb::multicast_like) >= 1);  // its groups, to the root
+    // It is a member like the others.
+    w.join({w.a});
+    w.frame(w.a, w.c, 0x0800, tcp_packet(11, 1, 80));
+    w.net.advance(1000);
+    CHECK(w.delivered(w.c, 0x0800).size() == 1);
+    // Denied by itself: ACCESS_DENIED, as from a remote controller.
+    w.ctl.members[w.idc.address()].answer = MemberPlan::Answer::denied;
+    w.net.advance(65000, 1000);
+    CHECK(w.status(w.c).state == NetworkState::access_denied);
+}
+
 TEST_CASE("network: an ERROR about the network from a peer that is not the controller changes nothing", "[core]") {
     Testbed w;
     w.join({w.a, w.b});
