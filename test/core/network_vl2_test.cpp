@@ -130,6 +130,27 @@ TEST_CASE("membership: a revocation signed by the controller cuts the member off
     CHECK(w.delivered(w.a, kIpv4).size() == 3);
 }
 
+TEST_CASE("membership: a revoked member authorized again is admitted with its new COM", "[core]") {
+    Testbed w;
+    w.join({w.a, w.b});
+    introduce(w, w.a, w.b);
+    w.ctl.members[w.idb.address()].answer = MemberPlan::Answer::denied;
+    w.c->node->send_revocation(w.net.now, w.ida.address(), w.ctl.revoke_com(kNet, w.idb.address(), w.net.now));
+    w.net.advance(2000);
+    w.frame(w.b, w.a, kIpv4, tcp_packet(12, 11, 1));
+    w.net.advance(2000);
+    REQUIRE(w.delivered(w.a, kIpv4).size() == 1);  // cut off
+    w.net.advance(5000);  // the refused frame is no longer held for credentials
+
+    // The controller pushes B a config with a COM issued after the revocation's threshold.
+    w.ctl.members[w.idb.address()].answer = MemberPlan::Answer::config;
+    w.c->node->send_network_config(w.net.now, kNet, 0, w.idb.address(), w.ctl.config_for(kNet, w.idb, w.net.now));
+    w.net.advance(1000);
+    w.frame(w.b, w.a, kIpv4, tcp_packet(12, 11, 2));
+    w.net.advance(2000);
+    CHECK(w.delivered(w.a, kIpv4).size() == 2);
+}
+
 TEST_CASE("membership: a forged revocation is refused and changes nothing", "[core]") {
     Testbed w;
     w.join({w.a, w.b, w.x});
@@ -258,6 +279,28 @@ TEST_CASE("multicast: a broadcast that is not ARP goes out only when the network
         CHECK(w.count_sent(w.ida.address(), Verb::multicast_gather) == 0);
         CHECK(w.count_sent(w.ida.address(), Verb::multicast_frame) == 0);
     }
+}
+
+TEST_CASE("multicast: the multicast limit caps the recipients; enough known members need no gather", "[core]") {
+    Testbed w;
+    w.ctl.nets[kNet.value].multicast_limit = 1;
+    w.join({w.a, w.b, w.x});
+    auto recipients = [&] { return w.delivered(w.b, kIpv4).size() + w.delivered(w.x, kIpv4).size(); };
+    // A knows no member of the broadcast group: it gathers (limit 1 - 0 + 1 = 2) from the root
+    // and the controller, learns B and X, and sends to the first only.
+    w.a->node->on_frame(w.net.now, kNet, Frame{w.mac(w.a), Mac(0xffffffffffffULL), kIpv4, Bytes(64, 1)});
+    w.net.advance(1000);
+    CHECK(recipients() == 1);
+    const size_t gathers = w.count_sent(w.ida.address(), Verb::multicast_gather);
+    CHECK(gathers == 2);
+    for (const auto& p : w.seen)
+        if (p.from == w.ida.address() && p.verb == Verb::multicast_gather) CHECK(vl2::MulticastGather::parse(p.payload)->gather_limit == 2);
+    // §6.5 step 3: known members (2) >= limit (1): one recipient, no gather.
+    w.a->node->on_frame(w.net.now, kNet, Frame{w.mac(w.a), Mac(0xffffffffffffULL), kIpv4, Bytes(64, 2)});
+    w.net.advance(1000);
+    CHECK(recipients() == 2);
+    CHECK(w.count_sent(w.ida.address(), Verb::multicast_frame) == 2);
+    CHECK(w.count_sent(w.ida.address(), Verb::multicast_gather) == gathers);
 }
 
 TEST_CASE("multicast: a multicast limit of 0 sends nothing", "[core]") {
