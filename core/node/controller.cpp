@@ -55,7 +55,9 @@ void Node::Impl::send_network_config(Ticks now, NetworkId nwid, uint64_t request
         if (request_packet_id) vl1::Ok{Verb::network_config_request, request_packet_id, {}}.serialize(w);
         w.bytes(chunk);
         if (!w.ok()) return;
-        send_to_address(to, request_packet_id ? Verb::ok : Verb::network_config, w.written(), now);
+        // A push expects the member's ack (OK in-re ECHO, §5.11; vl1.cpp handle_ok).
+        send_to_address(to, request_packet_id ? Verb::ok : Verb::network_config, w.written(), now,
+                        /*expect_reply=*/request_packet_id == 0);
     }
 }
 

@@ -12,8 +12,10 @@ namespace zt {
 
 namespace {
 
-constexpr Ticks kConfigRetryMs = 5000;       // no configuration yet (checked on every ping check)
 constexpr Ticks kConfigRefreshMs = 60000;    // ZT_NETWORK_AUTOCONF_DELAY
+// Without a configuration, every ping check (5 s) asks again, as 1.14 does; only a request made
+// between checks (join, our COM revoked) holds back the next check's.
+constexpr Ticks kConfigRequestMinGapMs = 1000;
 const std::vector<wire::InetPrefix> kNoAddresses;
 
 // The parts of a configuration the stack, the shim and the multicast groups depend on: a
@@ -266,7 +268,7 @@ void Node::Impl::networks_tick(Ticks now) {
     for (auto& [id, net] : networks) {
         if (net.is_static) continue;
         const bool stale = !net.config || now - net.last_config_update >= kConfigRefreshMs;
-        if (stale && now - net.last_request >= kConfigRetryMs - 100) request_config(net, now);
+        if (stale && now - net.last_request >= kConfigRequestMinGapMs) request_config(net, now);
         if (now - net.last_announce_upstream >= kMulticastAnnouncePeriodMs) announce_groups(net, now, false);
         net.assembler.expire(now);
     }

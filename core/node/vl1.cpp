@@ -149,6 +149,10 @@ void Node::Impl::handle_hello(Peer& peer, const Inbound& in) {
 void Node::Impl::handle_ok(Peer& peer, const Inbound& in) {
     auto ok = vl1::Ok::parse(in.payload());
     if (!ok) return drop(Drop::bad_payload, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::ok));
+    // §5.11: a member acknowledges a NETWORK_CONFIG we pushed with OK in-re ECHO (an upstream
+    // quirk); the member has the configuration, nothing more to do.
+    if (ok->in_re_verb == Verb::echo && expected.matches(ok->in_re_packet_id, Verb::network_config, peer.address(), in.now))
+        return;
     if (!expected.matches(ok->in_re_packet_id, ok->in_re_verb, peer.address(), in.now))
         return drop(Drop::unexpected_reply, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::ok));
 
