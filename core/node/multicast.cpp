@@ -41,9 +41,12 @@ void Node::Impl::send_likes(Network& net, Address to, const std::vector<Multicas
     }
 }
 
+// Our credentials go first: a member ignores LIKEs from a peer whose COM it does not hold.
 void Node::Impl::announce_groups_to(Network& net, Address to, Ticks now, Membership& m) {
     m.last_multicast_like = now;
-    if (!net.groups.empty()) send_likes(net, to, net.groups, now);
+    if (net.groups.empty()) return;
+    if (Peer* p = find_peer(to)) push_credentials(net, *p, now, false);
+    send_likes(net, to, net.groups, now);
 }
 
 // §8.7: the controller and the roots get our groups every 60 s (and at once when they change);

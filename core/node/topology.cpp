@@ -204,9 +204,17 @@ void Node::Impl::flush_arrivals(Ticks now) {
                 ++it;
             }
         }
-        for (auto& q : out)
+        for (auto& q : out) {
+            // Frames waited for the identity: our credentials for their network go first (§8.7),
+            // or the peer refuses them and the first ARP or SYN is lost.
+            if ((q.verb == Verb::frame || q.verb == Verb::ext_frame || q.verb == Verb::multicast_frame) &&
+                q.payload.size() >= 8) {
+                Reader r(q.payload);
+                if (Network* net = find_network(NetworkId{r.u64be()})) push_credentials(*net, *peer, now, false);
+            }
             if (uint64_t id = send_to_peer_id(*peer, q.verb, q.payload, now); id && q.expect_reply)
                 expected.expect(id, q.verb, a, now);
+        }
         std::vector<QueuedIn> in;
         for (auto it = rx_queue.begin(); it != rx_queue.end();) {
             if (it->source == a) {

@@ -42,17 +42,32 @@ TEST_CASE("membership: a frame from a member whose COM we lack waits for its cre
     w.join({w.a, w.b});
     REQUIRE(w.status(w.a).is_private);
     const Bytes payload = tcp_packet(11, 12, 80);
+    // A pushes its credentials before its first FRAME to B; that push is lost on the way.
+    bool dropped_push = false;
+    w.drop = [&](const ztest::Datagram& d) {
+        auto s = w.tap.open(d);
+        if (dropped_push || !s || s->verb != Verb::network_credentials || s->from != w.ida.address()) return false;
+        dropped_push = true;
+        return true;
+    };
     w.frame(w.a, w.b, kIpv4, payload);
     w.net.advance(1000);
-    // A did not know B, so its first FRAME left without credentials: B refused it and asked.
+    REQUIRE(dropped_push);
+    // B refused the FRAME without A's COM, held it back and asked for the COM. A pushed less
+    // than a second ago, so it does not push at once (§8.7: at most once a second).
     CHECK(w.b->node->stats().dropped(Drop::not_member) == 1);
     CHECK(w.status(w.b).dropped_not_member == 1);
     CHECK(need_certificate_errors(w, w.idb.address()) == 1);
     CHECK(w.events(w.a, Event::Kind::error_received) == 1);
-    CHECK(w.count_seen(w.ida.address(), w.idb.address(), Verb::network_credentials) >= 1);
-    // The held-back frame was delivered once A's COM arrived.
+    CHECK(w.delivered(w.b, kIpv4).empty());
+    // A retransmits a second later (as TCP would): refused again, and now A pushes.
+    w.frame(w.a, w.b, kIpv4, payload);
+    w.net.advance(1000);
+    CHECK(w.b->node->stats().dropped(Drop::not_member) == 2);
+    CHECK(w.count_seen(w.ida.address(), w.idb.address(), Verb::network_credentials) >= 2);
+    // Both held-back frames were delivered once A's COM arrived.
     auto got = w.delivered(w.b, kIpv4);
-    REQUIRE(got.size() == 1);
+    REQUIRE(got.size() == 2);
     CHECK(got[0].payload == payload);
     CHECK(got[0].src == w.mac(w.a));
     CHECK(got[0].dst == w.mac(w.b));

@@ -31,6 +31,7 @@ stop_nodes() {
 }
 
 cleanup() {
+  set +e  # from the EXIT trap: a failing command must not stop the cleanup
   local pid h
   for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for h in "$TMP"/home-*; do [ -d "$h" ] && stop_nodes "$h"; done

@@ -38,9 +38,11 @@ direct() {  # direct NAME PEER_ADDRESS: a confirmed path that is not the root's 
 wait_for 20 direct a "$(address_of b)" || fail "no direct path A -> B"
 wait_for 20 direct b "$(address_of a)" || fail "no direct path B -> A"
 used=$(status_json a | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of b)' for pa in p['paths'] if pa['preferred'])")
-case "$LOOP:$used" in
-  127.0.0.1:127.0.0.1/*|"[::1]:[0:0:0:0:0:0:0:1]"/*) ;;
-  *) fail "A uses path '$used' to B, expected one on $LOOP" ;;
+# B's own port on one of this machine's addresses: loopback (from RENDEZVOUS) or an interface
+# address B advertised (PUSH_DIRECT_PATHS); either is direct, never the root's endpoint.
+case "$used" in
+  */$PB) ;;
+  *) fail "A uses path '$used' to B, expected a direct one to B's port $PB" ;;
 esac
 say "ok: direct path A <-> B over $used"
 

@@ -81,13 +81,16 @@ zt1_dev() { ip -n "$(ns "$1")" -o link | grep -o 'zt[a-z0-9]*' | head -n 1; }
 # zt1_ip NAME: its first IPv4 address on the tap.
 zt1_ip() { ip -n "$(ns "$1")" -o -4 addr show dev "$(zt1_dev "$1")" 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -n 1; }
 
+# Runs from the EXIT trap: nothing in it may stop it (errexit is off), and every process in our
+# namespaces must go, or meson waits on the output they hold open.
 zt1_cleanup() {
+  set +e
   local h n
   for h in "${ZT1_HOMES[@]}"; do
     [ -s "$h/zerotier-one.pid" ] && kill "$(cat "$h/zerotier-one.pid")" 2>/dev/null
   done
   sleep 0.5
-  for n in "${NS_LIST[@]}"; do ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null; done
+  for n in "${NS_LIST[@]}"; do ip netns pids "$n" 2>/dev/null | xargs -r kill -9 2>/dev/null; done
   for n in "${NS_LIST[@]}"; do ip netns del "$n" 2>/dev/null; done
   return 0
 }
