@@ -114,5 +114,6 @@ for m in "$A" "$Bz"; do
     'import json,sys; m=json.load(sys.stdin); print(m["address"], "authorized" if m["authorized"] else "-", m["ipAssignments"])'
 done
 echo
-echo "Everything ran on 127.0.0.1: nodes, root and apps. Nothing was needed but the two"
-echo "ZeroTier homes; the apps were not modified and ran without root privileges."
+echo "Everything ran on 127.0.0.1: root, controller, nodes and apps. The hosts were given only"
+echo "the network id; the controller authorized them and gave their addresses. The apps were not"
+echo "modified and ran without root privileges."
