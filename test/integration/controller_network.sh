@@ -77,4 +77,20 @@ say "b's node says ACCESS_DENIED; a drops its frames (not_member)"
 authorize "$NWID" b true
 wait_for 30 fetch || fail "b did not come back after re-authorization"
 say "b authorized again: fetching works, no restart"
+
+# The network's configuration changes while b downloads: a new name and a managed route through
+# a. b's interface is reconfigured and the connection on its unchanged address survives.
+head -c 8000000 /dev/urandom > "$TMP/www/mid"
+in_home b curl -sf --max-time 60 --limit-rate 2M -o "$TMP/mid.got" "http://$IP_A:8080/mid" &
+MID=$!
+sleep 1.5
+api POST "/network/$NWID" "{\"name\": \"itest-renamed\", \"routes\": [{\"target\": \"10.147.30.0/24\", \"via\": null},
+  {\"target\": \"10.99.0.0/16\", \"via\": \"$IP_A\"}]}" >/dev/null
+renamed() { [ "$(net_json b "$NWID" | json_get 's["name"]')" = itest-renamed ]; }
+wait_for 10 renamed || fail "b did not get the new configuration: $(net_json b "$NWID")"
+[ "$(net_json b "$NWID" | json_get '[r["via"] for r in s["routes"] if r["target"] == "10.99.0.0/16"]')" = "['$IP_A']" ] \
+  || fail "b lacks the route via a: $(net_json b "$NWID" | json_get 's["routes"]')"
+wait $MID || fail "the download did not survive the configuration change"
+cmp -s "$TMP/mid.got" "$TMP/www/mid" || fail "the download across the change differs"
+say "configuration changed during a download (new name, route 10.99.0.0/16 via a): b updated, download intact"
 say "PASS"

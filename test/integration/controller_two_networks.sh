@@ -29,6 +29,19 @@ wait_for 30 ip_of z "$N2" || fail "z got no address"
 IP_Y=$(ip_of y "$N1"); IP_Z=$(ip_of z "$N2")
 say "y on n1: $IP_Y; z on n2: $IP_Z"
 
+# x on n1 only first; then a program that names n2 in ZT_NETWORKS (no ztrun) makes x's
+# running node join n2 too; ztstatus leave takes it off again.
+run_in x "$N1" curl -sf --max-time 5 "http://$IP_Y:8080/y.txt" | grep -q from-y || fail "x (n1) cannot reach y"
+[ "$("$BUILD/tools/ztstatus/ztstatus" -H "$(home_of x)" networks | grep -c listnetworks)" = 2 ] \
+  || fail "x's node is on more than n1: $("$BUILD/tools/ztstatus/ztstatus" -H "$(home_of x)" networks)"
+x_gets_z() { ZT_NETWORKS=$N2 in_home x curl -sf --max-time 3 "http://$IP_Z:8080/z.txt" | grep -q from-z; }
+wait_for 30 x_gets_z || fail "a program with ZT_NETWORKS=$N2 did not make x's node join n2"
+say "x's running node joined n2 for a program that named it in ZT_NETWORKS"
+"$BUILD/tools/ztstatus/ztstatus" -H "$(home_of x)" leave "$N2" >/dev/null || fail "ztstatus leave failed"
+"$BUILD/tools/ztstatus/ztstatus" -H "$(home_of x)" networks | grep -q "$N2" && fail "x still lists n2 after leave"
+in_home x curl -sf --max-time 3 "http://$IP_Z:8080/z.txt" && fail "x reaches z after leaving n2"
+say "x left n2 at run time: z unreachable, n1 kept"
+
 # x joins both (ztrun waits for both).
 both() { "$BUILD/tools/ztrun/ztrun" -H "$(home_of x)" -n "$N1" -n "$N2" --wait 30 -- "$@"; }
 x_gets_y() { both curl -sf --max-time 5 "http://$IP_Y:8080/y.txt" | grep -q from-y; }
