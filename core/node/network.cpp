@@ -246,6 +246,13 @@ void Node::Impl::network_error(Peer& peer, const vl1::Error& err, Ticks now) {
         // §8.7: a member wants our credentials (at most once per second).
         return push_credentials(*net, peer, now, /*requested=*/true);
     }
+    if (err.code == ErrorCode::unwanted_multicast) {
+        // §5.1: a member that passes the gate unsubscribes from a group (<[6] MAC> <[4] ADI>).
+        Reader r(err.rest);
+        const MulticastGroup g{Mac(r.u48be()), r.u32be()};
+        if (r.ok() && gate(*net, peer, now)) multicaster.remove(net->nwid, g, peer.address());
+        return;
+    }
     if (peer.address() != net->nwid.controller() || err.in_re_verb != Verb::network_config_request) return;
     ConfigFailure f = net->failure;
     switch (err.code) {

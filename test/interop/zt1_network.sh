@@ -9,7 +9,9 @@
 #     - deauthorizing us in ZeroTier One's controller cuts us off; authorizing again brings
 #       us back without a restart.
 #   part B   root2: our ztroot --controller (root and controller in one process)
-#     - a ZeroTier One member joins a network of our controller and pings our wrapped node.
+#     - a ZeroTier One member joins a network of our controller and pings our wrapped node;
+#   part C   the same network gains IPv6 (an RFC4193 address and an IPv6 pool): after a flush
+#     the member finds our pool address by NDP over ZeroTier multicast and pings both.
 #
 #        hub bridge: 10.77.x.1 root, .2 ctl, .3 mem, .4 us, .5 root2, .6 mem2, .7 us2
 #
@@ -130,4 +132,25 @@ IP_US2=$(status_in us2 network "$NW2" | json_get 's["assignedAddresses"][0].spli
 ping_us2() { ip netns exec "$(ns mem2)" ping -c 2 -W 2 "$IP_US2" >/dev/null; }
 wait_for 20 ping_us2 || fail "the ZeroTier One member cannot ping our wrapped node at $IP_US2"
 say "ZeroTier One member pings our wrapped node at $IP_US2: $(ip netns exec "$(ns mem2)" ping -c 3 -W 2 "$IP_US2" | tail -n 1)"
+
+# ---- part C: IPv6 on the same network: an RFC4193 address (NDP emulated on both sides) and
+# one from an IPv6 pool (real neighbour discovery over ZeroTier multicast) -------------------
+api2 POST "/network/$NW2" '{"v6AssignMode": {"zt": true, "rfc4193": true, "6plane": false},
+  "ipAssignmentPools": [{"ipRangeStart": "10.147.51.1", "ipRangeEnd": "10.147.51.254"},
+                        {"ipRangeStart": "fd77:5100::1", "ipRangeEnd": "fd77:5100::ffff"}],
+  "routes": [{"target": "10.147.51.0/24", "via": null}, {"target": "fd77:5100::/64", "via": null}]}' >/dev/null
+v6_of() {  # the address, compressed as ip(8) prints it
+  status_in us2 network "$NW2" | json_get "[str(__import__('ipaddress').ip_address(a.split('/')[0])) for a in s['assignedAddresses'] if a.startswith('$1')][0]"
+}
+us2_v6() { v6_of fd77 >/dev/null && v6_of "fd${NW2:0:2}" >/dev/null; }
+wait_for 60 us2_v6 || fail "our node got no IPv6 addresses: $(status_in us2 network "$NW2")"
+POOL6=$(v6_of fd77); RFC6=$(v6_of "fd${NW2:0:2}")
+mem2_v6() { ip -n "$(ns mem2)" -6 addr show dev "$(zt1_dev mem2)" | grep -q fd77:5100; }
+wait_for 60 mem2_v6 || fail "the ZeroTier One member got no address from the IPv6 pool"
+ip -n "$(ns mem2)" -6 neigh flush dev "$(zt1_dev mem2)"
+ping6_us2() { ip netns exec "$(ns mem2)" ping -6 -c 2 -W 2 "$1" >/dev/null; }
+wait_for 30 ping6_us2 "$POOL6" || fail "the ZeroTier One member cannot ping our pool address $POOL6 (NDP)"
+ip -n "$(ns mem2)" -6 neigh show dev "$(zt1_dev mem2)" | grep -q "^$POOL6 " || fail "the member never resolved $POOL6 by NDP"
+wait_for 30 ping6_us2 "$RFC6" || fail "the ZeroTier One member cannot ping our RFC4193 address $RFC6"
+say "IPv6: after a neighbour flush the ZeroTier One member resolved our pool address $POOL6 by NDP and pinged it, and our RFC4193 address $RFC6"
 say "PASS"
