@@ -2,8 +2,10 @@
 // controller, a member and a root that hold real keys (fuzz_vl2_world.hpp). The node joins kNet
 // and first gets a configuration signed by the controller, so the membership gate, credential
 // checks, multicast, the rules engine and NDP emulation are live; it may also be the controller
-// of its own network (a scripted NetworkController answers). A crash, a sanitizer report or a
-// frame delivered to a network the node is not in traps. Each input gets a fresh node.
+// of its own network (a scripted NetworkController answers). Each input gets a fresh node.
+// Traps: a crash or sanitizer report; a frame delivered on a network the node is not in; a frame
+// from x (whose COM never agrees) delivered on a private network; a configuration the harness
+// never signed for the node accepted (forged, issued to b, or for another network).
 //
 // Input: <[1] setup> { <[1] op> <[2] length L, little-endian> <[L] body> }*
 //   setup 0x01 the node controls kOwn (joins it, answers requests)   0x02 root role
@@ -24,11 +26,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <map>
-#include <set>
 
-#include "core/wire/fragment.hpp"
 #include "core/wire/packet.hpp"
+#include "fuzz_vl2_host.hpp"
 #include "fuzz_vl2_world.hpp"
 
 using namespace zt;
@@ -42,123 +42,12 @@ constexpr uint8_t kSpliceFlag = 0x20;
 constexpr uint16_t kEtherIpv4 = 0x0800, kEtherArp = 0x0806, kEtherIpv6 = 0x86dd;
 constexpr NetworkId kStatic{kNet.value + 7};  // a network without a controller (join_static)
 
-// Sees what the node sends: the id of its last packet per (destination, verb), read by
-// dearmoring with the shared keys (fragmented packets are reassembled first).
-class FuzzHost final : public Host {
-public:
-    explicit FuzzHost(const Fixture& fx) : fx_(fx) {}
-    Ticks now = 0;
-    std::set<uint64_t> joined;  // networks a frame may be delivered on
-
-    void send_udp(LocalSocket, const Endpoint&, std::span<const uint8_t> d, int) override {
-        switch (wire::classify_datagram(d)) {
-        case wire::DatagramKind::head: {
-            auto h = wire::PacketHeader::parse(d);
-            if (!h) return;
-            if (!h->fragmented()) return note(d);
-            if (auto r = reassembler_.add_head(now, d, whole_); r && *r == wire::Reassembler::Status::complete)
-                note(whole_.bytes());
-            return;
-        }
-        case wire::DatagramKind::fragment:
-            if (auto r = reassembler_.add_fragment(now, d, whole_); r && *r == wire::Reassembler::Status::complete)
-                note(whole_.bytes());
-            return;
-        default: return;
-        }
-    }
-    void deliver_frame(NetworkId nwid, const Frame& f) override {
-        require(joined.count(nwid.value) == 1);
-        require(f.payload.size() <= kVirtualMtuMax);
-    }
-    void on_event(const Event&) override {}
-
-    // The id an OK or ERROR in re `verb` to `to` should carry. A pushed NETWORK_CONFIG is
-    // acknowledged in re ECHO (§5.11): the later of the two.
-    uint64_t in_re(Address to, uint8_t verb) const {
-        auto get = [&](Verb v) {
-            auto it = sent_.find({to.value(), uint8_t(v)});
-            return it == sent_.end() ? Sent{} : it->second;
-        };
-        Sent s = get(Verb(verb & kVerbMask));
-        if (Verb(verb & kVerbMask) == Verb::echo) {
-            if (Sent c = get(Verb::network_config); c.seq > s.seq) s = c;
-        }
-        return s.id;
-    }
-
-private:
-    struct Sent {
-        uint64_t id = 0, seq = 0;
-    };
-    void note(std::span<const uint8_t> pkt) {
-        auto h = wire::PacketHeader::parse(pkt);
-        const Party* p = h ? fx_.party_of(h->dest) : nullptr;
-        if (!p || !scratch_.assign(pkt) || !wire::dearmor(scratch_.bytes(), p->key, p->aes ? &*p->aes : nullptr)) return;
-        sent_[{h->dest.value(), uint8_t(scratch_.b[kPacketIdxVerb] & kVerbMask)}] = Sent{h->packet_id, ++seq_};
-    }
-    const Fixture& fx_;
-    wire::Reassembler reassembler_;
-    wire::PacketBuf whole_, scratch_;
-    std::map<std::pair<uint64_t, uint8_t>, Sent> sent_;
-    uint64_t seq_ = 0;
-};
-
-// The controller role of the node for kOwn: a configuration for itself and b, or the error
-// (or silence) that `mode` picks.
-class FuzzController final : public NetworkController {
-public:
-    FuzzController(Node& node, const Fixture& fx) : node_(node), fx_(fx) {}
-    uint8_t mode = 0;
-    void on_config_request(Ticks now, NetworkId nwid, const Identity& member, uint64_t request_packet_id,
-                           const vl2::Dictionary&, const Endpoint&) override {
-        const Address m = member.address();
-        const vl2::NetworkConfig* cfg = m == fx_.self.address() ? &fx_.own_self : m == fx_.b.id.address() ? &fx_.own_b : nullptr;
-        static constexpr ErrorCode kErrors[] = {ErrorCode::network_access_denied, ErrorCode::obj_not_found,
-                                                ErrorCode::network_authentication_required};
-        switch (mode % 5) {
-        case 0:
-            if (cfg && nwid == fx_.own_net) return node_.send_network_config(now, nwid, request_packet_id, m, *cfg);
-            return node_.send_network_error(now, nwid, request_packet_id, m, ErrorCode::obj_not_found);
-        case 4: return;  // silent
-        default: return node_.send_network_error(now, nwid, request_packet_id, m, kErrors[mode % 5 - 1]);
-        }
-    }
-
-private:
-    Node& node_;
-    const Fixture& fx_;
-};
-
-// Ethernet payloads for local frames.
-Bytes ipv4(uint8_t proto, const std::array<uint8_t, 4>& dst, uint16_t dport) {
-    Bytes p{0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto, 0, 0, 10, 147, 17, 11, dst[0], dst[1], dst[2], dst[3],
-            0xc3, 0x50, uint8_t(dport >> 8), uint8_t(dport)};
-    if (proto == 6) p.insert(p.end(), {0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0});
-    else p.insert(p.end(), {0, 8, 0, 0});
-    p[3] = uint8_t(p.size());
-    return p;
-}
-Bytes ipv6(uint8_t next, const Ipv6& src, const Ipv6& dst, std::span<const uint8_t> l4) {
-    Bytes p{0x60, 0, 0, 0, uint8_t(l4.size() >> 8), uint8_t(l4.size()), next, 255};
-    p.insert(p.end(), src.begin(), src.end());
-    p.insert(p.end(), dst.begin(), dst.end());
-    p.insert(p.end(), l4.begin(), l4.end());
-    return p;
-}
-Bytes arp_request(Mac sender, uint8_t target_last) {
-    Bytes p{0x00, 0x01, 0x08, 0x00, 6, 4, 0, 1};
-    const auto m = sender.bytes();
-    p.insert(p.end(), m.begin(), m.end());
-    p.insert(p.end(), {10, 147, 17, 11, 0, 0, 0, 0, 0, 0, 10, 147, 17, target_last});
-    return p;
-}
-
 class Run {
 public:
     Run(const Fixture& fx, uint8_t setup)
         : fx_(fx), host_(fx), node_(host_, rng_, fx.self, now_), controller_(node_, fx) {
         host_.now = now_;
+        host_.node = &node_;
         if (setup & 0x02) node_.set_root_role(true);
         node_.set_planet(fx.planet);
         node_.add_static_peer(fx.ctl.id.public_only(), fx.ctl.ep);
@@ -199,6 +88,7 @@ public:
             node_.on_udp(now_, 0, tail_from_, tail_);
             tail_.clear();
         }
+        check();
     }
 
     void finish() {
@@ -212,13 +102,25 @@ public:
     }
 
 private:
+    // Only configurations the harness signed for the node are accepted (unless a record restored
+    // a Dictionary of its own making from the cache, which is trusted): kNet revisions 1-3, the
+    // node's own revision 1 on kOwn, nothing on x's network.
+    void check() const {
+        if (restored_) return;
+        for (const auto& s : node_.networks()) {
+            if (s.is_static) continue;
+            if (s.nwid == fx_.x_net) require(s.revision == 0 && s.state != NetworkState::ok);
+            require(s.revision <= (s.nwid == kNet ? 3u : 1u));
+        }
+    }
+
     void join(NetworkId nwid) {
         host_.joined.insert(nwid.value);
         node_.join(now_, nwid);
     }
-    // kNet, kOwn, a static network (joined only through api()), kNet.
+    // kNet, kOwn, a static network and x's network (these two joined only through api()).
     NetworkId pick_net(uint8_t sel) const {
-        const NetworkId nets[4] = {kNet, fx_.own_net, kStatic, kNet};
+        const NetworkId nets[4] = {kNet, fx_.own_net, kStatic, fx_.x_net};
         return nets[sel & 3];
     }
 
@@ -340,7 +242,9 @@ private:
         std::copy(rest.begin(), rest.end(), frame_.begin() + ptrdiff_t(from));
         const Mac dsts[4] = {dst, mac_of(fx_.x.id.address(), nwid), mac_of(fx_.ctl.id.address(), nwid), ours};
         const Mac src = (kind & 0x20) ? mac_of(b, nwid) : ours;
+        host_.local = true;
         node_.on_frame(now_, nwid, Frame{src, dsts[(kind >> 3) & 3], ethertype, frame_});
+        host_.local = false;
     }
 
     // <[1] call> <[1] arg> <...>: the public API a runtime uses around the packets. Calls: leave,
@@ -373,7 +277,7 @@ private:
             break;
         }
         case 3:
-            if (arg & 4) node_.restore_network_config(now_, nwid, body.subspan(2));
+            if (arg & 4) restored_ |= node_.restore_network_config(now_, nwid, body.subspan(2));
             else node_.restore_network_config(now_, kNet, (arg & 8) ? fx_.dict_b : fx_.dict_a);
             break;
         case 4: controller_.mode = arg; break;
@@ -415,6 +319,7 @@ private:
     Node node_;
     FuzzController controller_;
     uint64_t packet_id_ = 0x1000;
+    bool restored_ = false;  // a Dictionary from the input was restored
     Bytes blob_, payload_, frame_, tail_;
     Endpoint tail_from_;
     wire::PacketBuf pkt_;

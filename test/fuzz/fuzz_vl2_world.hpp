@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "core/crypto/aes_gmac_siv.hpp"
-#include "core/ipv6_schemes.hpp"
 #include "core/node/node.hpp"
 #include "core/rng.hpp"
 #include "core/vl2/config_chunk.hpp"
@@ -22,16 +21,13 @@
 #include "core/vl2/network_config.hpp"
 #include "core/vl2/network_credentials.hpp"
 #include "core/vl2/revocation.hpp"
-#include "core/vl2/rule_engine.hpp"
 #include "fuzz_common.hpp"
+#include "fuzz_vl2_rules.hpp"
 
 namespace zfuzz::vl2world {
 
 using namespace zt;
-using vl2::Rule;
-using vl2::RuleType;
 
-inline constexpr NetworkId kNet{0xc41b8868ac000001ULL};  // controller "ctl" (c41b8868ac)
 inline constexpr UnixMs kUnixBase = 1732464000000LL;     // every credential's timestamp
 inline constexpr int64_t kMaxDeltaMs = 7200000;           // ctmd: COMs within 2 h agree
 
@@ -53,10 +49,12 @@ enum Blob : uint8_t {
     coo_b,
     rev_b_com,
     own_creds_b,      // b's COM on kOwn, signed by a (a is kOwn's controller)
-    chunk_forged,     // a kNet chunk signed by b: must never be accepted
+    chunk_forged,     // a kNet chunk signed by b (revision 99): must never be accepted
     gather_with_com,  // MULTICAST_GATHER payload (ARP group of a's IP) carrying b's COM
     chunk_config_c,   // revision 3: a public network, rules that accept all, multicast off
     chunk_fast,       // configuration A again, marked for fast propagation (§8.4)
+    chunk_for_b,      // signed by ctl but issued to b (revision 98): must never be accepted
+    chunk_wrong_net,  // signed by ctl, in a kNet chunk, for x's network (revision 97): never accepted
     kBlobCount
 };
 
@@ -68,11 +66,9 @@ struct Party {
     mutable std::optional<crypto::AesGmacSiv> aes;  // armor() takes it non-const
 };
 
-inline Mac mac_of(Address a, NetworkId nwid) { return Mac::from_address(a, nwid); }
 inline wire::InetPrefix v4(uint8_t last, uint8_t bits = 24) {
     return wire::InetPrefix{Endpoint::v4({10, 147, 17, last}, 0), bits};
 }
-inline Rule rule(RuleType t, bool negated = false, bool is_or = false) { return Rule::of(t, negated, is_or); }
 
 // The upstream selftest identity with its secret (vectors/identities.json, first entry).
 inline Identity selftest_identity() {
@@ -93,6 +89,7 @@ struct Fixture {
     Party ctl, b, x, root;
     zt::World planet;
     NetworkId own_net;  // "a"'s own network (a << 24 | 1)
+    NetworkId x_net;    // x's network (x << 24 | 1): nobody here signs configurations for it
     std::array<Bytes, kBlobCount> blobs;
     Bytes dict_a, dict_b;                       // the two kNet configurations as Dictionaries
     vl2::NetworkConfig own_self, own_b;        // kOwn configurations (a is the controller)
@@ -104,6 +101,7 @@ struct Fixture {
         x = party(selftest_identity(), 5);
         root = party(load_capture_identity("root"), 3);
         own_net = NetworkId{self.address().value() << 24 | 1};
+        x_net = NetworkId{x.id.address().value() << 24 | 1};
         make_planet();
         make_kNet();
         make_own();
@@ -188,111 +186,6 @@ private:
         require(r.sign(signer));
         return r;
     }
-    static Rule match_proto(uint8_t p) {
-        Rule r = rule(RuleType::match_ip_protocol);
-        r.ip_protocol = p;
-        return r;
-    }
-    static Rule dport(uint16_t lo, uint16_t hi) {
-        Rule r = rule(RuleType::match_ip_dest_port_range);
-        r.range_start = lo;
-        r.range_end = hi;
-        return r;
-    }
-    static Rule ethertype(uint16_t t, bool negated = false) {
-        Rule r = rule(RuleType::match_ethertype, negated);
-        r.ether_type = t;
-        return r;
-    }
-    static Rule forward(RuleType t, Address to, uint16_t length = 0) {
-        Rule r = rule(t);
-        r.forward_address = to.value();
-        r.forward_length = length;
-        return r;
-    }
-    static Rule tag_match(RuleType t, uint32_t id, uint32_t value) {
-        Rule r = rule(t);
-        r.tag_id = id;
-        r.tag_value = value;
-        return r;
-    }
-
-    // Rules of configuration A: ARP passes; telnet dropped; UDP 9 redirected to x; HTTP teed to
-    // ctl; IPv4 from a sender without a COO for its address dropped; tag 100 equal, or a random
-    // watch, or IPv6 accepted; TCP 22 only through our capability.
-    std::vector<Rule> rules_a() const {
-        Rule characteristics = rule(RuleType::match_characteristics, true);
-        characteristics.characteristics = vl2::kCharacteristicSenderIpAuthenticated;
-        Rule random = rule(RuleType::match_random);
-        random.random_probability = 0x80000000u;
-        Rule src = rule(RuleType::match_ipv4_source);
-        src.ip = {10, 147, 17, 0};
-        src.ip_bits = 24;
-        Rule size = rule(RuleType::match_frame_size_range);
-        size.range_start = 0;
-        size.range_end = 1500;
-        return {ethertype(vl2::kEtherTypeArp), rule(RuleType::action_accept),
-                match_proto(6), dport(23, 23), rule(RuleType::action_drop),
-                match_proto(17), dport(9, 9), forward(RuleType::action_redirect, x.id.address()),
-                match_proto(6), dport(80, 80), forward(RuleType::action_tee, ctl.id.address(), 64),
-                ethertype(vl2::kEtherTypeIpv4), characteristics, rule(RuleType::action_drop),
-                tag_match(RuleType::match_tags_equal, 100, 0), rule(RuleType::action_accept),
-                random, forward(RuleType::action_watch, ctl.id.address(), 128),
-                src, size, tag_match(RuleType::match_tag_sender, 100, 7), rule(RuleType::action_accept),
-                ethertype(vl2::kEtherTypeIpv6), rule(RuleType::action_accept)};
-    }
-
-    // Rules of configuration B: ICMP echo, TOS, integer ranges, MACs, IPv6 prefixes, tag
-    // arithmetic, priority and break; then accept.
-    std::vector<Rule> rules_b() const {
-        Rule icmp = rule(RuleType::match_icmp);
-        icmp.icmp_type = 128;
-        icmp.icmp_flags = vl2::kIcmpFlagMatchCode;
-        Rule tos = rule(RuleType::match_ip_tos, false, true);
-        tos.tos_mask = 0xfc;
-        tos.tos_start = 0;
-        tos.tos_end = 0x20;
-        Rule integer = rule(RuleType::match_integer_range);
-        integer.int_start = 0x4500;
-        integer.int_end = 0x4600;
-        integer.int_format = 15;
-        Rule msrc = rule(RuleType::match_mac_source, true);
-        msrc.mac = mac_of(x.id.address(), kNet);
-        Rule v6dst = rule(RuleType::match_ipv6_dest);
-        v6dst.ip = rfc4193_address(kNet, b.id.address());
-        v6dst.ip_bits = 88;
-        Rule priority = rule(RuleType::action_priority);
-        priority.qos_bucket = 2;
-        Rule dst = rule(RuleType::match_dest_zerotier_address);
-        dst.zt = x.id.address();
-        Rule owned = rule(RuleType::match_characteristics, true);
-        owned.characteristics = vl2::kCharacteristicSenderIpAuthenticated | vl2::kCharacteristicSenderMacAuthenticated;
-        Rule v6src = rule(RuleType::match_ipv6_source, false, true);
-        v6src.ip = rfc4193_address(kNet, x.id.address());
-        v6src.ip_bits = 128;
-        Rule v4dst = rule(RuleType::match_ipv4_dest);
-        v4dst.ip = {10, 147, 17, 13};
-        v4dst.ip_bits = 32;
-        Rule sport = rule(RuleType::match_ip_source_port_range);
-        sport.range_start = 1;
-        sport.range_end = 1023;
-        Rule mdst = rule(RuleType::match_mac_dest);
-        mdst.mac = mac_of(x.id.address(), kNet);
-        Rule zsrc = rule(RuleType::match_source_zerotier_address, true);
-        zsrc.zt = b.id.address();
-        return {owned, v6src, rule(RuleType::action_drop),
-                v4dst, sport, tag_match(RuleType::match_tags_bitwise_or, 100, 7), rule(RuleType::action_drop),
-                mdst, zsrc, tag_match(RuleType::match_tags_bitwise_xor, 100, 0), rule(RuleType::action_drop),
-                icmp, tos, rule(RuleType::action_drop),
-                integer, msrc, priority,
-                v6dst, tag_match(RuleType::match_tags_difference, 100, 2), rule(RuleType::action_accept),
-                tag_match(RuleType::match_tags_bitwise_and, 100, 1), tag_match(RuleType::match_tag_receiver, 100, 7),
-                rule(RuleType::action_break),
-                dst, rule(RuleType::action_drop),
-                rule(RuleType::match_vlan_id), rule(RuleType::action_drop),
-                rule(RuleType::action_accept)};
-    }
-
     vl2::NetworkConfig base_config(NetworkId nwid, uint64_t revision, Address to, const Identity& signer) const {
         vl2::NetworkConfig c;
         c.nwid = nwid;
@@ -325,7 +218,7 @@ private:
     void make_kNet() {
         const Identity& sig = ctl.id;
         vl2::NetworkConfig a = base_config(kNet, 1, self.address(), sig);
-        a.rules = rules_a();
+        a.rules = rules_a(x.id.address(), ctl.id.address());
         a.capabilities.push_back(cap(kNet, 1, {match_proto(6), dport(22, 22), rule(RuleType::action_accept)},
                                      self.address(), sig));
         a.specialists.push_back(vl2::NetworkConfig::kSpecialistAnchor | b.id.address().value());
@@ -336,13 +229,23 @@ private:
         bcfg.multicast_limit = 1;
         bcfg.static_ips.push_back(wire::InetPrefix{Endpoint::v6(rfc4193_address(kNet, self.address()), 0), 88});
         bcfg.static_ips.push_back(wire::InetPrefix{Endpoint::v6(sixplane_address(kNet, self.address()), 0), 40});
-        bcfg.rules = rules_b();
+        bcfg.rules = rules_b(x.id.address(), b.id.address());
         bcfg.capabilities.push_back(cap(kNet, 2, {ethertype(vl2::kEtherTypeIpv6), rule(RuleType::action_accept)},
                                         self.address(), sig));
         bcfg.specialists.push_back(vl2::NetworkConfig::kSpecialistMulticastReplicator | x.id.address().value());
         blobs[chunk_config_b] = chunk_of(bcfg, 0x2222, sig, dict_b);
         Bytes unused;
-        blobs[chunk_forged] = chunk_of(bcfg, 0x3333, b.id, unused);
+        vl2::NetworkConfig bad = bcfg;
+        bad.revision = 99;
+        blobs[chunk_forged] = chunk_of(bad, 0x3333, b.id, unused);
+        bad = base_config(kNet, 98, b.id.address(), sig);
+        blobs[chunk_for_b] = chunk_of(bad, 0x6666, sig, unused);
+        bad = base_config(x_net, 97, self.address(), sig);
+        auto d = bad.to_dictionary();
+        require(d.has_value());
+        auto wrong = vl2::make_config_chunks(kNet, d->serialize(), 0x7777, sig);
+        require(wrong.size() == 1);
+        blobs[chunk_wrong_net] = wrong[0];
 
         vl2::NetworkConfig c = base_config(kNet, 3, self.address(), sig);
         c.type = vl2::NetworkType::public_network;
@@ -394,10 +297,10 @@ private:
 
     void make_own() {
         own_self = base_config(own_net, 1, self.address(), self);
-        own_self.rules = rules_a();
+        own_self.rules = rules_a(x.id.address(), ctl.id.address());
         own_b = base_config(own_net, 1, b.id.address(), self);
         own_b.static_ips = {v4(12)};
-        own_b.rules = rules_b();
+        own_b.rules = rules_b(x.id.address(), b.id.address());
         blobs[own_creds_b] = bytes_of(vl2::NetworkCredentials{{*own_b.com}, {}, {}, {}, {}});
         own_rev_b = revocation(own_net, b.id.address(), vl2::CredentialType::com, 0, self);
     }

@@ -113,7 +113,8 @@ def vl2_seeds(packets):
 CTL, B, ROOT, X, FRAME, API, TIME, RAW = range(8)
 SALSA, AES, PATCH, FRAG, HOPS = 0x08, 0x10, 0x20, 0x40, 0x80
 (CHUNK_A, CHUNK_B, CREDS_B, CREDS_X, CREDS_REV_B_COM, CREDS_REV_A_COM, CREDS_REV_B_TAG, COM_B, COM_X, COM_A,
- TAG_B, CAP_B, COO_B, REV_B_COM, OWN_CREDS_B, CHUNK_FORGED, GATHER_WITH_COM, CHUNK_C, CHUNK_FAST) = range(19)
+ TAG_B, CAP_B, COO_B, REV_B_COM, OWN_CREDS_B, CHUNK_FORGED, GATHER_WITH_COM, CHUNK_C, CHUNK_FAST, CHUNK_FOR_B,
+ CHUNK_WRONG_NET) = range(21)
 V_OK, V_ERROR, V_FRAME, V_EXT_FRAME, V_ECHO, V_LIKE, V_CREDS, V_NCR, V_NC, V_GATHER, V_MFRAME = \
     0x03, 0x02, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e
 NET = bytes.fromhex('c41b8868ac000001')
@@ -183,7 +184,8 @@ def node_vl2_seeds():
     write('node_vl2', 'member-frames', b'\x00' + creds + b_frames + frames + tick())
     write('node_vl2', 'gated-then-credentials', b'\x00' + b_frames + creds + tick(1) + b_frames)
     write('node_vl2', 'revocations', b'\x20' + b_frames + splice(CTL, V_CREDS, CREDS_REV_B_COM) + b_frames +
-          tick() + splice(CTL, V_CREDS, CREDS_REV_B_TAG) + tick() + splice(CTL, V_CREDS, CREDS_REV_A_COM) + tick(3))
+          tick() + splice(CTL, V_CREDS, CREDS_REV_B_TAG) + tick() + creds + splice(CTL, V_CREDS, CREDS_REV_A_COM) +
+          tick(3))
     like = NET + BCAST + bytes([10, 147, 17, 11]) + NET + BCAST + bytes(4) + NET + BCAST + bytes([10, 147, 17, 12])
     gathered = NET + BCAST + bytes([10, 147, 17, 12]) + struct.pack('>IH', 2, 2) + ADDR_B + ADDR_X
     write('node_vl2', 'multicast', b'\x20' + pkt(B, V_LIKE, like) + splice(B, V_GATHER, GATHER_WITH_COM) +
@@ -205,7 +207,12 @@ def node_vl2_seeds():
           pkt(X, V_FRAME, NET + b'\x08\x00' + ipv4_tcp(22)) + api(3, 8) + api(0, 0) + frames + api(1, 0) +
           api(3, 4, 0x76, 0x3d, 0x37) + api(1, 0x22) + frame_rec(2 | 0x80) + api(9, 0) + api(8, 0x40) + frames)
     write('node_vl2', 'forged', b'\x04' + splice(CTL, V_OK, CHUNK_FORGED, bytes([V_NCR]) + bytes(8), 9, SALSA | PATCH) +
-          splice(B, V_NC, CHUNK_A) + frames + splice(B, V_CREDS, CHUNK_FORGED))
+          splice(CTL, V_NC, CHUNK_FOR_B) + splice(CTL, V_NC, CHUNK_WRONG_NET) + splice(B, V_NC, CHUNK_FORGED) +
+          splice(B, V_NC, CHUNK_A) + frames + splice(B, V_CREDS, CHUNK_FORGED) + api(1, 3) +
+          splice(CTL, V_NC, CHUNK_WRONG_NET) + splice(CTL, V_CREDS, COM_A, b'\x00'))
+    errors = b''.join(pkt(CTL, V_ERROR, bytes([V_NCR]) + bytes(8) + bytes([code]) + NET, SALSA | PATCH) + tick(3)
+                      for code in (3, 5, 9, 7, 1, 6))
+    write('node_vl2', 'controller-errors', b'\x00' + errors + api(4, 2) + api(1, 1) + api(4, 3) + api(0, 1) + api(1, 1))
     write('node_vl2', 'public-config-c', b'\x04' + splice(CTL, V_NC, CHUNK_C) + b_frames + frames + tick(5) +
           splice(CTL, V_NC, CHUNK_FAST) + b_frames + frames)
     write('node_vl2', 'corrupt-credentials', b'\x00' + splice(B, V_CREDS, CREDS_B | 0x80, b'\x40\x00\x01') + tick() +
