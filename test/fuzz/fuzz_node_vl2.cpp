@@ -3,9 +3,10 @@
 // and first gets a configuration signed by the controller, so the membership gate, credential
 // checks, multicast, the rules engine and NDP emulation are live; it may also be the controller
 // of its own network (a scripted NetworkController answers). Each input gets a fresh node.
-// Traps: a crash or sanitizer report; a frame delivered on a network the node is not in; a frame
-// from x (whose COM never agrees) delivered on a private network; a configuration the harness
-// never signed for the node accepted (forged, issued to b, or for another network).
+// Traps: a crash or sanitizer report; a frame delivered on a network the node is not in, or to
+// another unicast MAC; a frame on a private network from anyone but b, or from b before any
+// packet carried b's COM (§8.7); a configuration the harness never signed for the node accepted
+// (forged, issued to b, or for another network).
 //
 // Input: <[1] setup> { <[1] op> <[2] length L, little-endian> <[L] body> }*
 //   setup 0x01 the node controls kOwn (joins it, answers requests)   0x02 root role
@@ -68,7 +69,10 @@ public:
             ok.insert(ok.end(), fx.blobs[first].begin(), fx.blobs[first].end());
             send(fx.ctl, uint8_t(Verb::ok), ok, 0x08 | 0x20);
         }
-        if (setup & 0x20) send(fx.b, uint8_t(Verb::network_credentials), fx.blobs[creds_b], 0x08);
+        if (setup & 0x20) {
+            host_.b_com_seen.insert(kNet.value);
+            send(fx.b, uint8_t(Verb::network_credentials), fx.blobs[creds_b], 0x08);
+        }
         if (setup & 0x40) {
             const Ipv6 mine = rfc4193_address(kNet, fx.self.address());
             node_.set_stack_groups(now_, kNet, {Mac(0x333300000001ULL), Mac(0x3333ff000000ULL | uint64_t(mine[13]) << 16 |
@@ -138,7 +142,10 @@ private:
             const uint8_t which = rest[0];
             size_t at = rest[1];
             rest = rest.subspan(2);
-            blob_ = fx_.blobs[(which & 0x1f) % kBlobCount];
+            const Blob blob = Blob((which & 0x1f) % kBlobCount);
+            blob_ = fx_.blobs[blob];
+            if (blob == creds_b || blob == com_b || blob == gather_with_com) host_.b_com_seen.insert(kNet.value);
+            if (blob == own_creds_b) host_.b_com_seen.insert(fx_.own_net.value);
             if ((which & 0x80) && rest.size() >= 3) {  // a corrupted credential, chunk, ...
                 blob_[size_t(rest[0] | rest[1] << 8) % blob_.size()] ^= rest[2] ? rest[2] : 1;
                 rest = rest.subspan(3);
@@ -277,7 +284,7 @@ private:
             break;
         }
         case 3:
-            if (arg & 4) restored_ |= node_.restore_network_config(now_, nwid, body.subspan(2));
+            if (arg & 4) host_.trusted = restored_ |= node_.restore_network_config(now_, nwid, body.subspan(2));
             else node_.restore_network_config(now_, kNet, (arg & 8) ? fx_.dict_b : fx_.dict_a);
             break;
         case 4: controller_.mode = arg; break;

@@ -22,6 +22,8 @@ public:
     std::set<uint64_t> joined;  // networks a frame may be delivered on
     const Node* node = nullptr;
     bool local = false;         // inside on_frame
+    bool trusted = false;       // a Dictionary from the input was restored: no gate oracle
+    std::set<uint64_t> b_com_seen;  // networks on which some packet carried b's signed COM
 
     void send_udp(LocalSocket, const Endpoint&, std::span<const uint8_t> d, int) override {
         switch (wire::classify_datagram(d)) {
@@ -43,12 +45,14 @@ public:
     void deliver_frame(NetworkId nwid, const Frame& f) override {
         require(joined.count(nwid.value) == 1);
         require(f.payload.size() <= kVirtualMtuMax);
-        // §8.7: x never passes the gate of a private network (a local frame, such as an
-        // emulated neighbour advertisement, may name its MAC).
-        if (node && !local && f.src == mac_of(fx_.x.id.address(), nwid)) {
-            auto s = node->network(nwid);
-            require(s && (s->is_static || !s->is_private));
-        }
+        require(f.dst == mac_of(fx_.self.address(), nwid) || f.dst.is_multicast());
+        if (local || trusted || !node) return;  // a local frame (an emulated advertisement) names any MAC
+        // §8.7: on a private network only b, whose COM agrees with ours, passes the gate, and only
+        // once its COM has been offered (x's never agrees; ctl and the root have none).
+        auto s = node->network(nwid);
+        require(s.has_value());
+        if (s->is_static || !s->is_private) return;
+        require(f.src == mac_of(fx_.b.id.address(), nwid) && b_com_seen.count(nwid.value) == 1);
     }
     void on_event(const Event&) override {}
 

@@ -221,6 +221,15 @@ def node_vl2_seeds():
     write('node_vl2', 'static-and-like', b'\x30' + api(1, 0x22) + frame_rec(1 | 0x80) + frame_rec(1) +
           pkt(B, V_LIKE, like) + pkt(B, V_FRAME, STATIC + b'\x08\x06' + arp_request(11)) +
           pkt(X, V_LIKE, like) + tick(1) + frame_rec(1) + pkt(B, V_LIKE, like) + api(0, 2) + frame_rec(1 | 0x80))
+    # x's network while x is unknown: a hand-made chunk and COM for it (signatures checked only
+    # once the controller is known) make the node ask the root who x is.
+    xnet = ADDR_X + b'\x00\x00\x01'
+    chunk = xnet + struct.pack('>H', 4) + b'v=7\n' + b'\x00' + struct.pack('>QII', 9, 4, 0) + b'\x01\x00\x60' + bytes(96)
+    com = b'\x01' + struct.pack('>H', 3) + struct.pack('>QQQ', 0, 1732464000000, 7200000) + \
+        struct.pack('>QQQ', 1, int.from_bytes(xnet, 'big'), 0) + struct.pack('>QQQ', 2, int.from_bytes(ADDR_B, 'big'), 0) + \
+        ADDR_X + bytes(96)
+    write('node_vl2', 'unknown-controller', b'\x00' + api(1, 3) + pkt(CTL, V_NC, chunk) + pkt(B, V_CREDS, com + b'\x00') +
+          pkt(B, V_FRAME, xnet + b'\x08\x00' + ipv4_tcp(22)) + tick(3) + api(0, 3))
     write('node_vl2', 'fragmented', b'\x00' + splice(B, V_CREDS, CREDS_B, flags=AES | FRAG) +
           pkt(B, V_FRAME, NET + b'\x08\x00' + ipv4_tcp(22) * 20, SALSA | FRAG | HOPS) + frames)
 
