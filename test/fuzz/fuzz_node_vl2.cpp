@@ -81,6 +81,8 @@ public:
     }
 
     void record(uint8_t op, std::span<const uint8_t> body) {
+        revocation_of_b_ = false;
+        host_.revoked_now.clear();
         switch (op & 7) {
         case 0: case 1: case 2: case 3: packet(op, body); break;
         case 4: local_frame(body); break;
@@ -92,6 +94,9 @@ public:
             node_.on_udp(now_, 0, tail_from_, tail_);
             tail_.clear();
         }
+        // b's COM revoked (not its tag or capability): it must never pass that gate again.
+        if (revocation_of_b_)
+            host_.b_revoked.insert(host_.revoked_now.begin(), host_.revoked_now.end());
         check();
     }
 
@@ -146,6 +151,7 @@ private:
             blob_ = fx_.blobs[blob];
             if (blob == creds_b || blob == com_b || blob == gather_with_com) host_.b_com_seen.insert(kNet.value);
             if (blob == own_creds_b) host_.b_com_seen.insert(fx_.own_net.value);
+            revocation_of_b_ = blob == creds_rev_b_com || blob == rev_b_com;
             if ((which & 0x80) && rest.size() >= 3) {  // a corrupted credential, chunk, ...
                 blob_[size_t(rest[0] | rest[1] << 8) % blob_.size()] ^= rest[2] ? rest[2] : 1;
                 rest = rest.subspan(3);
@@ -265,8 +271,10 @@ private:
         const NetworkId nwid = pick_net(arg);
         const Address b = fx_.b.id.address();
         switch (body[0] % 10) {
-        case 0:
+        case 0:  // the network's memberships go with it
             host_.joined.erase(nwid.value);
+            host_.b_com_seen.erase(nwid.value);
+            host_.b_revoked.erase(nwid.value);
             node_.leave(nwid);
             break;
         case 1:
@@ -291,6 +299,7 @@ private:
         case 5: {
             const Address to[4] = {b, fx_.x.id.address(), fx_.self.address(), fx_.ctl.id.address()};
             node_.send_revocation(now_, to[(arg >> 1) & 3], fx_.own_rev_b);
+            revocation_of_b_ = true;
             break;
         }
         case 6: node_.send_network_config(now_, fx_.own_net, 0, (arg & 2) ? fx_.x.id.address() : b, fx_.own_b); break;
@@ -327,6 +336,7 @@ private:
     FuzzController controller_;
     uint64_t packet_id_ = 0x1000;
     bool restored_ = false;  // a Dictionary from the input was restored
+    bool revocation_of_b_ = false;  // this record carries a revocation of b's COM
     Bytes blob_, payload_, frame_, tail_;
     Endpoint tail_from_;
     wire::PacketBuf pkt_;

@@ -1,6 +1,7 @@
-// The surroundings of fuzz_node_vl2's node: the Host, which checks what is delivered and notes
-// the id of each packet the node sends (so a reply can name it), and the NetworkController the
-// node consults when it is the controller of its own network (spec §9).
+// The surroundings of fuzz_node_vl2's node: the Host, which checks what is delivered (against
+// what the harness knows of b's credentials) and notes the id of each packet the node sends (so a
+// reply can name it), and the NetworkController the node consults when it is the controller of
+// its own network (spec §9).
 #pragma once
 
 #include <map>
@@ -24,6 +25,8 @@ public:
     bool local = false;         // inside on_frame
     bool trusted = false;       // a Dictionary from the input was restored: no gate oracle
     std::set<uint64_t> b_com_seen;  // networks on which some packet carried b's signed COM
+    std::set<uint64_t> b_revoked;   // networks on which b's COM was revoked (§9.3)
+    std::set<uint64_t> revoked_now;  // credential_revoked events for b during this record
 
     void send_udp(LocalSocket, const Endpoint&, std::span<const uint8_t> d, int) override {
         switch (wire::classify_datagram(d)) {
@@ -53,8 +56,11 @@ public:
         require(s.has_value());
         if (s->is_static || !s->is_private) return;
         require(f.src == mac_of(fx_.b.id.address(), nwid) && b_com_seen.count(nwid.value) == 1);
+        require(b_revoked.count(nwid.value) == 0);
     }
-    void on_event(const Event&) override {}
+    void on_event(const Event& ev) override {
+        if (ev.kind == Event::Kind::credential_revoked && ev.peer == fx_.b.id.address()) revoked_now.insert(ev.nwid.value);
+    }
 
     // The id an OK or ERROR in re `verb` to `to` should carry. A pushed NETWORK_CONFIG is
     // acknowledged in re ECHO (§5.11): the later of the two.
