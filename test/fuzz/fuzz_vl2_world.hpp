@@ -55,6 +55,8 @@ enum Blob : uint8_t {
     chunk_fast,       // configuration A again, marked for fast propagation (§8.4)
     chunk_for_b,      // signed by ctl but issued to b (revision 98): must never be accepted
     chunk_wrong_net,  // signed by ctl, in a kNet chunk, for x's network (revision 97): never accepted
+    chunk_config_d1,  // revision 4 in two chunks (80 tags: credentials go out in several packets)
+    chunk_config_d2,
     kBlobCount
 };
 
@@ -247,6 +249,18 @@ private:
         require(wrong.size() == 1);
         blobs[chunk_wrong_net] = wrong[0];
 
+        vl2::NetworkConfig big = base_config(kNet, 4, self.address(), sig);
+        big.rules = a.rules;
+        for (uint32_t i = 1; i < 80; ++i) big.tags.push_back(tag(kNet, 100 + i, i, self.address(), sig));
+        for (uint32_t i = 1; i < 6; ++i)
+            big.capabilities.push_back(cap(kNet, 10 + i, {match_proto(uint8_t(i)), rule(RuleType::action_accept)}, self.address(), sig));
+        d = big.to_dictionary();
+        require(d.has_value());
+        auto two = vl2::make_config_chunks(kNet, d->serialize(), 0x8888, sig);
+        require(two.size() == 2);
+        blobs[chunk_config_d1] = two[0];
+        blobs[chunk_config_d2] = two[1];
+
         vl2::NetworkConfig c = base_config(kNet, 3, self.address(), sig);
         c.type = vl2::NetworkType::public_network;
         c.flags = 0;
@@ -301,6 +315,7 @@ private:
         own_b = base_config(own_net, 1, b.id.address(), self);
         own_b.static_ips = {v4(12)};
         own_b.rules = rules_b(x.id.address(), b.id.address());
+        for (uint32_t i = 1; i < 80; ++i) own_b.tags.push_back(tag(own_net, 100 + i, i, b.id.address(), self));  // 2 chunks
         blobs[own_creds_b] = bytes_of(vl2::NetworkCredentials{{*own_b.com}, {}, {}, {}, {}});
         own_rev_b = revocation(own_net, b.id.address(), vl2::CredentialType::com, 0, self);
     }

@@ -114,7 +114,7 @@ CTL, B, ROOT, X, FRAME, API, TIME, RAW = range(8)
 SALSA, AES, PATCH, FRAG, HOPS = 0x08, 0x10, 0x20, 0x40, 0x80
 (CHUNK_A, CHUNK_B, CREDS_B, CREDS_X, CREDS_REV_B_COM, CREDS_REV_A_COM, CREDS_REV_B_TAG, COM_B, COM_X, COM_A,
  TAG_B, CAP_B, COO_B, REV_B_COM, OWN_CREDS_B, CHUNK_FORGED, GATHER_WITH_COM, CHUNK_C, CHUNK_FAST, CHUNK_FOR_B,
- CHUNK_WRONG_NET) = range(21)
+ CHUNK_WRONG_NET, CHUNK_D1, CHUNK_D2) = range(23)
 V_OK, V_ERROR, V_FRAME, V_EXT_FRAME, V_ECHO, V_LIKE, V_CREDS, V_NCR, V_NC, V_GATHER, V_MFRAME = \
     0x03, 0x02, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e
 NET = bytes.fromhex('c41b8868ac000001')
@@ -230,6 +230,10 @@ def node_vl2_seeds():
         ADDR_X + bytes(96)
     write('node_vl2', 'unknown-controller', b'\x00' + api(1, 3) + pkt(CTL, V_NC, chunk) + pkt(B, V_CREDS, com + b'\x00') +
           pkt(B, V_FRAME, xnet + b'\x08\x00' + ipv4_tcp(22)) + tick(3) + api(0, 3))
+    write('node_vl2', 'two-chunks', b'\x24' + splice(CTL, V_NC, CHUNK_D2, flags=SALSA | FRAG) + splice(CTL, V_NC, CHUNK_D1) +
+          b_frames + frames + tick(3) + pkt(B, V_ERROR, bytes([V_FRAME]) + bytes(8) + b'\x06' + NET) + tick(6) + frames)
+    write('node_vl2', 'controller-two-chunks', b'\x01' + pkt(B, V_NCR, OWN + struct.pack('>H', 0) + bytes(16)) +
+          api(6, 0) + tick(2) + ok_in_re(B, V_ECHO, OWN + bytes(8)) + api(4, 4) + api(6, 0) + tick(6))
     write('node_vl2', 'fragmented', b'\x00' + splice(B, V_CREDS, CREDS_B, flags=AES | FRAG) +
           pkt(B, V_FRAME, NET + b'\x08\x00' + ipv4_tcp(22) * 20, SALSA | FRAG | HOPS) + frames)
 
