@@ -209,7 +209,8 @@ def node_vl2_seeds():
     write('node_vl2', 'forged', b'\x04' + splice(CTL, V_OK, CHUNK_FORGED, bytes([V_NCR]) + bytes(8), 9, SALSA | PATCH) +
           splice(CTL, V_NC, CHUNK_FOR_B) + splice(CTL, V_NC, CHUNK_WRONG_NET) + splice(B, V_NC, CHUNK_FORGED) +
           splice(B, V_NC, CHUNK_A) + frames + splice(B, V_CREDS, CHUNK_FORGED) + api(1, 3) +
-          splice(CTL, V_NC, CHUNK_WRONG_NET) + splice(CTL, V_CREDS, COM_A, b'\x00'))
+          splice(CTL, V_NC, CHUNK_WRONG_NET) + splice(CTL, V_CREDS, COM_A, b'\x00') +
+          pkt(B, V_NC, NET + struct.pack('>H', 4) + b'v=7\n') + pkt(CTL, V_NC, NET + struct.pack('>H', 4) + b'v=5\n'))
     errors = b''.join(pkt(CTL, V_ERROR, bytes([V_NCR]) + bytes(8) + bytes([code]) + NET, SALSA | PATCH) + tick(3)
                       for code in (3, 5, 9, 7, 1, 6))
     write('node_vl2', 'controller-errors', b'\x00' + errors + api(4, 2) + api(1, 1) + api(4, 3) + api(0, 1) + api(1, 1))
