@@ -80,6 +80,8 @@ void Node::Impl::deliver(Network& net, Mac src, Mac dst, uint16_t ethertype, std
     host.deliver_frame(net.nwid, Frame{src, dst, ethertype, payload});
 }
 
+namespace {
+
 // Ownership answers for MATCH_CHARACTERISTICS (§8.9): the certificates of ownership of the
 // frame's sender (inbound: what it presented; outbound: ours, from the configuration).
 template <class Range>
@@ -115,6 +117,27 @@ private:
     const Range& coos_;
 };
 
+// What a rule evaluation sees of a frame, either direction; the caller adds the tags and the
+// ownership answers of the sender.
+vl2::FilterInput filter_input(const vl2::NetworkConfig& c, vl2::Direction dir, Address self, Address zt_source,
+                              Address zt_dest, Mac src, Mac dst, uint16_t ethertype, std::span<const uint8_t> payload,
+                              uint32_t random) {
+    vl2::FilterInput fi;
+    fi.direction = dir;
+    fi.self = self;
+    fi.zt_source = zt_source;
+    fi.zt_dest = zt_dest;
+    fi.mac_source = src;
+    fi.mac_dest = dst;
+    fi.ether_type = ethertype;
+    fi.payload = payload;
+    fi.config_flags = c.flags;
+    fi.random = random;
+    return fi;
+}
+
+}  // namespace
+
 // Counts what the rules decided; true if the frame may go on (accept, or a redirect the
 // caller sends elsewhere).
 bool Node::Impl::count_verdict(Network& net, const vl2::FilterResult& r, bool inbound) {
@@ -138,20 +161,11 @@ bool Node::Impl::filter_out(Network& net, Address to, Mac src, Mac dst, uint16_t
         for (const auto& [id, t] : it->second.tags) theirs.push_back(vl2::TagValue{id, t.value});
     std::sort(ours.begin(), ours.end(), [](auto a, auto b) { return a.id < b.id; });
     CooOwnership own(c.coos);
-    vl2::FilterInput fi;
-    fi.direction = vl2::Direction::outbound;
-    fi.self = self.address();
-    fi.zt_source = self.address();
-    fi.zt_dest = to;
-    fi.mac_source = src;
-    fi.mac_dest = dst;
-    fi.ether_type = ethertype;
-    fi.payload = payload;
-    fi.config_flags = c.flags;
+    vl2::FilterInput fi = filter_input(c, vl2::Direction::outbound, self.address(), self.address(), to, src, dst, ethertype,
+                                       payload, uint32_t(rng.next_u64()));
     fi.our_tags = ours;
     fi.peer_tags = theirs;
     fi.ownership = &own;
-    fi.random = uint32_t(rng.next_u64());
     const auto r = vl2::evaluate(c.rules, c.capabilities, fi);
     if (!count_verdict(net, r, false)) return false;
     for (const auto& copy : r.copy_targets())
@@ -180,20 +194,11 @@ bool Node::Impl::filter_in(Network& net, Peer& from, Mac src, Mac dst, uint16_t 
         for (const auto& [id, cap] : m->capabilities) caps.push_back(cap.rules());
     }
     CooOwnership own(m ? m->coos : kNone);
-    vl2::FilterInput fi;
-    fi.direction = vl2::Direction::inbound;
-    fi.self = self.address();
-    fi.zt_source = from.address();
-    fi.zt_dest = self.address();
-    fi.mac_source = src;
-    fi.mac_dest = dst;
-    fi.ether_type = ethertype;
-    fi.payload = payload;
-    fi.config_flags = c.flags;
+    vl2::FilterInput fi = filter_input(c, vl2::Direction::inbound, self.address(), from.address(), self.address(), src, dst,
+                                       ethertype, payload, uint32_t(rng.next_u64()));
     fi.our_tags = ours;
     fi.peer_tags = theirs;
     fi.ownership = &own;
-    fi.random = uint32_t(rng.next_u64());
     const auto r = vl2::evaluate_lists(c.rules, caps, fi);
     // Inbound TEE/WATCH/REDIRECT targets are monitors and bridges; we are neither: a frame
     // redirected away is not delivered here, copies are not sent on.
