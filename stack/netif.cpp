@@ -90,11 +90,17 @@ err_t VirtualNetif::output6_cb(struct netif* n, struct pbuf* p, const ip6_addr_t
     return ethip6_output(n, p, dst);
 }
 
+// Several IP groups can map to one MAC (IPv4 keeps 23 bits of 28, IPv6 32 of 128): the MAC is
+// announced while any of them is joined.
 void VirtualNetif::group_changed(Mac group, bool join) {
+    int& refs = group_refs_[group.value()];
+    const bool was = refs > 0;
+    refs = std::max(0, refs + (join ? 1 : -1));
+    if (was == (refs > 0)) return;
     auto it = std::find(groups_.begin(), groups_.end(), group);
-    if (join == (it != groups_.end())) return;
-    if (join) groups_.push_back(group);
-    else groups_.erase(it);
+    if (refs > 0) groups_.push_back(group);
+    else if (it != groups_.end()) groups_.erase(it);
+    if (refs == 0) group_refs_.erase(group.value());
     if (groups_out_) groups_out_(nwid_, groups_);
 }
 

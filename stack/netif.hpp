@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <span>
 #include <vector>
 
@@ -83,7 +84,8 @@ private:
     std::vector<InetPrefix> addrs_;
     std::vector<ManagedRoute> routes_;
     bool ndp_emulation_ = false;
-    std::vector<Mac> groups_;            // joined multicast MACs (lwIP counts joins per group itself)
+    std::vector<Mac> groups_;            // joined multicast MACs, in join order
+    std::map<uint64_t, int> group_refs_;  // IP groups joined per MAC
     struct netif netif_ {};
     bool added_ = false;
 };

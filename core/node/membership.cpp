@@ -38,6 +38,13 @@ bool accept_credential(std::map<uint32_t, C>& held, const std::map<uint64_t, Uni
 
 }  // namespace
 
+// §8.8 (upstream _isCredentialTimestampValid): a member's tag, capability or COO counts only
+// while its timestamp is within the network's credential window of our configuration's.
+bool Membership::current(const vl2::NetworkConfig& ours, UnixMs ts) {
+    const int64_t delta = ts >= ours.timestamp ? ts - ours.timestamp : ours.timestamp - ts;
+    return delta <= ours.credential_time_max_delta_ms;
+}
+
 bool Membership::allowed(const vl2::NetworkConfig& ours, const Identity& theirs) const {
     if (!ours.is_private()) return true;
     if (!com || !ours.com) return false;
@@ -86,25 +93,44 @@ void Node::Impl::push_credentials(Network& net, Peer& peer, Ticks now, bool requ
     }
     m.last_pushed_credentials = now;
     const auto& c = *net.config;
-    vl2::NetworkCredentials creds;
-    creds.coms.push_back(*c.com);
+    // Packed by size (the COM in the first packet), as many per packet as fit: a receiver takes
+    // one NETWORK_CREDENTIALS per second from a peer, so the first packet should carry
+    // everything the configuration has unless it cannot.
+    constexpr size_t kRoom = kMaxPacketLength - kPacketMinLength - 64;
+    std::vector<uint8_t> scratch(kMaxPacketLength);
+    auto size_of = [&](const auto& cred) {
+        Writer w(scratch);
+        cred.serialize(w);
+        return w.ok() ? w.size() : kRoom + 1;
+    };
     size_t cap = 0, tag = 0, coo = 0;
-    bool first = true;
-    while (first || cap < c.capabilities.size() || tag < c.tags.size() || coo < c.coos.size()) {
-        if (!first) creds.coms.clear();
-        first = false;
-        creds.capabilities.clear();
-        creds.tags.clear();
-        creds.coos.clear();
-        // Conservative per-packet counts keep each packet well under the 10 KB limit.
-        for (size_t n = 0; cap < c.capabilities.size() && n < 4; ++n) creds.capabilities.push_back(c.capabilities[cap++]);
-        for (size_t n = 0; tag < c.tags.size() && n < 32; ++n) creds.tags.push_back(c.tags[tag++]);
-        for (size_t n = 0; coo < c.coos.size() && n < 4; ++n) creds.coos.push_back(c.coos[coo++]);
+    for (bool first = true; first || cap < c.capabilities.size() || tag < c.tags.size() || coo < c.coos.size(); first = false) {
+        vl2::NetworkCredentials creds;
+        size_t used = 1 + 8;  // the COM terminator and four counts
+        if (first) {
+            creds.coms.push_back(*c.com);
+            used += size_of(*c.com);
+        }
+        const size_t before = cap + tag + coo;
+        auto fill = [&](const auto& list, size_t& at, auto& out) {
+            while (at < list.size()) {
+                const size_t n = size_of(list[at]);
+                if (used + n > kRoom) {
+                    if (n > kRoom) ++at;  // can never fit: skip it rather than stall
+                    break;
+                }
+                used += n;
+                out.push_back(list[at++]);
+            }
+        };
+        fill(c.capabilities, cap, creds.capabilities);
+        fill(c.tags, tag, creds.tags);
+        fill(c.coos, coo, creds.coos);
+        if (!first && cap + tag + coo == before) break;  // nothing fitted: do not loop
         std::vector<uint8_t> buf(kMaxPacketLength);
         Writer w(buf);
         creds.serialize(w);
-        if (!w.ok()) return;
-        send_to_peer(peer, Verb::network_credentials, w.written(), now);
+        if (w.ok()) send_to_peer(peer, Verb::network_credentials, w.written(), now);
     }
 }
 
@@ -135,35 +161,53 @@ void Node::Impl::handle_network_credentials(Peer& peer, const Inbound& in) {
         if (!net || net->is_static) continue;
         const Identity* ctl = controller_of(net->nwid);
         if (!ctl) continue;
-        Membership& m = net->members[com.issued_to()];
-        if (com.timestamp() <= m.com_revocation_threshold || (m.com && m.com->timestamp() > com.timestamp()) ||
-            !com.verify(*ctl)) {
+        // Older than what we hold or revoked: refused before the signature costs anything. A
+        // membership entry exists only for credentials that verified.
+        if (auto it = net->members.find(com.issued_to());
+            it != net->members.end() && (com.timestamp() <= it->second.com_revocation_threshold ||
+                                         (it->second.com && it->second.com->timestamp() > com.timestamp()))) {
             reject();
             continue;
         }
-        m.com = com;
+        if (!com.verify(*ctl)) {
+            reject();
+            continue;
+        }
+        net->members[com.issued_to()].com = com;
         if (com.issued_to() == peer.address()) accepted_from_peer.push_back(net);
     }
     for (const auto& cap : creds->capabilities) {
         Network* net = find_network(cap.network());
         const Identity* ctl = net && !net->is_static ? controller_of(net->nwid) : nullptr;
         if (!ctl) continue;
+        if (!cap.verify(*ctl)) {
+            reject();
+            continue;
+        }
         Membership& m = net->members[cap.issued_to()];
-        if (!cap.verify(*ctl) || !accept_credential(m.capabilities, m.revocations, vl2::CredentialType::capability, cap)) reject();
+        if (!accept_credential(m.capabilities, m.revocations, vl2::CredentialType::capability, cap)) reject();
     }
     for (const auto& tag : creds->tags) {
         Network* net = find_network(tag.nwid);
         const Identity* ctl = net && !net->is_static ? controller_of(net->nwid) : nullptr;
         if (!ctl) continue;
+        if (!tag.verify(*ctl)) {
+            reject();
+            continue;
+        }
         Membership& m = net->members[tag.issued_to];
-        if (!tag.verify(*ctl) || !accept_credential(m.tags, m.revocations, vl2::CredentialType::tag, tag)) reject();
+        if (!accept_credential(m.tags, m.revocations, vl2::CredentialType::tag, tag)) reject();
     }
     for (const auto& coo : creds->coos) {
         Network* net = find_network(coo.nwid);
         const Identity* ctl = net && !net->is_static ? controller_of(net->nwid) : nullptr;
         if (!ctl) continue;
+        if (!coo.verify(*ctl)) {
+            reject();
+            continue;
+        }
         Membership& m = net->members[coo.issued_to];
-        if (!coo.verify(*ctl) || !accept_credential(m.coos, m.revocations, vl2::CredentialType::coo, coo)) reject();
+        if (!accept_credential(m.coos, m.revocations, vl2::CredentialType::coo, coo)) reject();
     }
     for (const auto& rev : creds->revocations) {
         Network* net = find_network(rev.nwid);
@@ -199,6 +243,16 @@ bool Node::Impl::apply_revocation(Network& net, const vl2::Revocation& rev, Addr
         if (t < rev.threshold) {
             t = rev.threshold;
             fresh = true;
+        }
+        // A credential already held that the revocation covers goes now, not at the next push.
+        auto covered = [&](UnixMs ts) { return ts <= rev.threshold; };
+        if (rev.type == vl2::CredentialType::capability) {
+            if (auto it = m.capabilities.find(rev.credential_id); it != m.capabilities.end() && covered(it->second.timestamp()))
+                m.capabilities.erase(it);
+        } else if (rev.type == vl2::CredentialType::tag) {
+            if (auto it = m.tags.find(rev.credential_id); it != m.tags.end() && covered(it->second.timestamp)) m.tags.erase(it);
+        } else if (auto it = m.coos.find(rev.credential_id); it != m.coos.end() && covered(it->second.timestamp)) {
+            m.coos.erase(it);
         }
         break;
     }

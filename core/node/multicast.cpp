@@ -122,14 +122,15 @@ void Node::Impl::handle_multicast_gather(Peer& peer, const Inbound& in) {
     auto req = vl2::MulticastGather::parse(in.payload());
     if (!req) return drop(Drop::bad_payload, in.from, peer.address(), in.header.packet_id, uint8_t(Verb::multicast_gather));
     Network* net = find_network(req->nwid);
-    if (req->com && net && !net->is_static) {
-        // The asker's COM lets us admit it (§5.12).
-        if (Peer* ctl = find_peer(req->nwid.controller()); ctl && req->com->verify(ctl->identity()) &&
-                                                             req->com->issued_to() == peer.address()) {
-            Membership& m = net->members[peer.address()];
-            if (req->com->timestamp() > m.com_revocation_threshold && (!m.com || m.com->timestamp() <= req->com->timestamp()))
-                m.com = *req->com;
-        }
+    if (req->com && net && !net->is_static && req->com->issued_to() == peer.address()) {
+        // The asker's COM lets us admit it (§5.12). One we hold already, an older one or a
+        // revoked one costs no signature check.
+        auto it = net->members.find(peer.address());
+        const bool news = it == net->members.end() ||
+                          (req->com->timestamp() > it->second.com_revocation_threshold &&
+                           (!it->second.com || (it->second.com->timestamp() <= req->com->timestamp() && !(*it->second.com == *req->com))));
+        if (Peer* ctl = find_peer(req->nwid.controller()); news && ctl && req->com->verify(ctl->identity()))
+            net->members[peer.address()].com = *req->com;
     }
     if (req->gather_limit == 0 || !multicast_authorized(req->nwid, peer, in.now)) return;
     const MulticastGroup g{req->group_mac, req->group_adi};

@@ -9,7 +9,7 @@ std::vector<const OutboundMulticast*> Multicaster::add(Ticks now, NetworkId nwid
     std::vector<const OutboundMulticast*> due;
     auto it = groups_.find(Key{nwid.value, g});
     if (it == groups_.end()) {
-        if (groups_.size() >= kMulticastMaxGroups) return due;
+        if (groups_.size() >= kMulticastMaxGroups) evict_one();  // LIKEs come from anyone on a root
         it = groups_.emplace(Key{nwid.value, g}, Group{}).first;
     }
     Group& gs = it->second;
@@ -66,6 +66,22 @@ void Multicaster::clean(Ticks now) {
         else
             ++it;
     }
+}
+
+void Multicaster::evict_one() {
+    auto newest = [](const Group& gs) {
+        Ticks t = kNever;
+        for (const auto& m : gs.members) t = std::max(t, m.second);
+        return t;
+    };
+    auto victim = groups_.end();
+    Ticks oldest = 0;
+    for (auto it = groups_.begin(); it != groups_.end(); ++it)
+        if (Ticks t = newest(it->second); victim == groups_.end() || t < oldest) {
+            victim = it;
+            oldest = t;
+        }
+    if (victim != groups_.end()) groups_.erase(victim);
 }
 
 void Multicaster::forget(NetworkId nwid) {

@@ -22,7 +22,7 @@ inline constexpr Ticks kMulticastAnnouncePeriodMs = 60000;   // ZT_MULTICAST_ANN
 inline constexpr Ticks kMulticastGatherDelayMs = 60000;      // ZT_MULTICAST_EXPLICIT_GATHER_DELAY
 inline constexpr Ticks kMulticastTransmitTimeoutMs = 5000;   // ZT_MULTICAST_TRANSMIT_TIMEOUT
 inline constexpr size_t kMulticastTxQueueMax = 32;
-inline constexpr size_t kMulticastMaxGroups = 4096;           // groups tracked per node
+inline constexpr size_t kMulticastMaxGroups = 65536;          // groups tracked per node (all networks)
 inline constexpr size_t kMulticastMaxMembers = 4096;          // members tracked per group
 
 // A multicast frame sent to the members known when it left, and to members learned within
@@ -65,6 +65,9 @@ public:
     void forget(NetworkId nwid);
 
 private:
+    // Makes room for one more group: drops the one whose newest LIKE is oldest.
+    void evict_one();
+
     std::map<Key, Group> groups_;
 };
 

@@ -233,7 +233,14 @@ void Node::Impl::apply_config(Network& net, vl2::NetworkConfig cfg, Bytes dictio
     if (net.rule_hits.size() != net.config->rules.size()) net.rule_hits.assign(net.config->rules.size(), 0);
     const bool groups_changed = net.update_groups();
     if (groups_changed) announce_groups(net, now, true);
-    if (material) network_changed(net);
+    if (material) {
+        network_changed(net);
+    } else {
+        Event ev;
+        ev.kind = Event::Kind::network_refreshed;
+        ev.nwid = net.nwid;
+        emit(ev);
+    }
 }
 
 // ---- the controller's errors (§5.1): only from the network's controller ------------------

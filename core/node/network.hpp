@@ -42,6 +42,8 @@ struct Membership {
     // §8.7: public network, or a COM from this member above the revocation threshold that
     // agrees with ours.
     bool allowed(const vl2::NetworkConfig& ours, const Identity& theirs) const;
+    // Whether a credential timestamped `ts` is within the credential window of our configuration.
+    static bool current(const vl2::NetworkConfig& ours, UnixMs ts);
 };
 
 enum class ConfigFailure : uint8_t { none, access_denied, not_found, authentication_required, too_old };

@@ -374,7 +374,11 @@ std::optional<std::vector<uint8_t>> Node::network_config_blob(NetworkId nwid) co
 bool Node::restore_network_config(Ticks now, NetworkId nwid, std::span<const uint8_t> dictionary) {
     Network* net = impl_->find_network(nwid);
     if (!net || net->is_static) return false;
-    return impl_->accept_config_dictionary(*net, dictionary, now);
+    if (!impl_->accept_config_dictionary(*net, dictionary, now)) return false;
+    // A cached configuration is not a fresh one (its COM may be old): ask the controller at the
+    // next check, as upstream does after loading its cache.
+    net->last_config_update = kNever;
+    return true;
 }
 
 void Node::set_network_controller(NetworkController* controller) { impl_->controller = controller; }

@@ -61,6 +61,8 @@ struct Event {
         planet_updated,     // peer, endpoint: a root gave us a newer planet (Node::planet())
         network_changed,    // nwid: its state or configuration changed (Node::network())
         credential_revoked, // nwid, peer: the controller revoked a member's credentials
+        network_refreshed,  // nwid: a configuration was accepted that changed only its timestamp
+                            //   and certificates (worth keeping; nothing to reconfigure)
     };
     Kind kind = Kind::packet_dropped;
     Drop drop = Drop::too_short;

@@ -84,37 +84,28 @@ namespace {
 
 // Ownership answers for MATCH_CHARACTERISTICS (§8.9): the certificates of ownership of the
 // frame's sender (inbound: what it presented; outbound: ours, from the configuration).
-template <class Range>
 class CooOwnership final : public vl2::SenderOwnership {
 public:
-    explicit CooOwnership(const Range& coos) : coos_(coos) {}
+    explicit CooOwnership(std::span<const vl2::CertificateOfOwnership> coos) : coos_(coos) {}
     bool owns_ip(std::span<const uint8_t> ip) const override {
         Endpoint e;
-        if (ip.size() == 4) e = Endpoint::v4({ip[0], ip[1], ip[2], ip[3]}, 0);
-        else if (ip.size() == 16) {
+        if (ip.size() == 4) {
+            e = Endpoint::v4({ip[0], ip[1], ip[2], ip[3]}, 0);
+        } else if (ip.size() == 16) {
             std::array<uint8_t, 16> a;
             std::copy(ip.begin(), ip.end(), a.begin());
             e = Endpoint::v6(a, 0);
         } else {
             return false;
         }
-        for (const auto& c : coos_)
-            if (cert(c).owns_ip(e)) return true;
-        return false;
+        return std::any_of(coos_.begin(), coos_.end(), [&](const auto& c) { return c.owns_ip(e); });
     }
     bool owns_mac(Mac mac) const override {
-        for (const auto& c : coos_)
-            if (cert(c).owns_mac(mac)) return true;
-        return false;
+        return std::any_of(coos_.begin(), coos_.end(), [&](const auto& c) { return c.owns_mac(mac); });
     }
 
 private:
-    static const vl2::CertificateOfOwnership& cert(const vl2::CertificateOfOwnership& c) { return c; }
-    template <class K>
-    static const vl2::CertificateOfOwnership& cert(const std::pair<const K, vl2::CertificateOfOwnership>& kv) {
-        return kv.second;
-    }
-    const Range& coos_;
+    std::span<const vl2::CertificateOfOwnership> coos_;
 };
 
 // What a rule evaluation sees of a frame, either direction; the caller adds the tags and the
@@ -158,7 +149,8 @@ bool Node::Impl::filter_out(Network& net, Address to, Mac src, Mac dst, uint16_t
     std::vector<vl2::TagValue> ours, theirs;
     for (const auto& t : c.tags) ours.push_back(vl2::TagValue{t.id, t.value});
     if (auto it = net.members.find(to); it != net.members.end())
-        for (const auto& [id, t] : it->second.tags) theirs.push_back(vl2::TagValue{id, t.value});
+        for (const auto& [id, t] : it->second.tags)
+            if (Membership::current(c, t.timestamp)) theirs.push_back(vl2::TagValue{id, t.value});
     std::sort(ours.begin(), ours.end(), [](auto a, auto b) { return a.id < b.id; });
     CooOwnership own(c.coos);
     vl2::FilterInput fi = filter_input(c, vl2::Direction::outbound, self.address(), self.address(), to, src, dst, ethertype,
@@ -186,14 +178,18 @@ bool Node::Impl::filter_in(Network& net, Peer& from, Mac src, Mac dst, uint16_t 
     std::vector<std::span<const vl2::Rule>> caps;
     for (const auto& t : c.tags) ours.push_back(vl2::TagValue{t.id, t.value});
     std::sort(ours.begin(), ours.end(), [](auto a, auto b) { return a.id < b.id; });
-    static const std::map<uint32_t, vl2::CertificateOfOwnership> kNone;
-    const Membership* m = nullptr;
-    if (auto it = net.members.find(from.address()); it != net.members.end()) m = &it->second;
-    if (m) {
-        for (const auto& [id, t] : m->tags) theirs.push_back(vl2::TagValue{id, t.value});
-        for (const auto& [id, cap] : m->capabilities) caps.push_back(cap.rules());
+    // The sender's credentials that are still current (§8.8).
+    std::vector<vl2::CertificateOfOwnership> coos;
+    if (auto it = net.members.find(from.address()); it != net.members.end()) {
+        const Membership& m = it->second;
+        for (const auto& [id, t] : m.tags)
+            if (Membership::current(c, t.timestamp)) theirs.push_back(vl2::TagValue{id, t.value});
+        for (const auto& [id, cap] : m.capabilities)
+            if (Membership::current(c, cap.timestamp())) caps.push_back(cap.rules());
+        for (const auto& [id, coo] : m.coos)
+            if (Membership::current(c, coo.timestamp)) coos.push_back(coo);
     }
-    CooOwnership own(m ? m->coos : kNone);
+    CooOwnership own(coos);
     vl2::FilterInput fi = filter_input(c, vl2::Direction::inbound, self.address(), from.address(), self.address(), src, dst,
                                        ethertype, payload, uint32_t(rng.next_u64()));
     fi.our_tags = ours;

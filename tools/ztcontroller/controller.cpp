@@ -20,6 +20,7 @@ namespace {
 
 constexpr Ticks kOnlineMs = 120000;        // upstream: ZT_NETWORK_AUTOCONF_DELAY * 2
 constexpr Ticks kMinRequestPeriodMs = 1000;  // ZT_NETCONF_MIN_REQUEST_PERIOD
+constexpr size_t kMaxTracked = 100000;        // members answered within the online window
 
 ErrorCode error_for(controller::Decision::Kind k) {
     switch (k) {
@@ -58,11 +59,15 @@ bool Controller::start(std::string& error) {
 
 void Controller::on_config_request(Ticks now, NetworkId nwid, const Identity& member, uint64_t request_packet_id,
                                    const vl2::Dictionary& metadata, const Endpoint&) {
-    const Key key{nwid.value, member.address().value()};
-    if (auto it = last_answer_.find(key); it != last_answer_.end() && now - it->second < kMinRequestPeriodMs) return;
-    last_answer_[key] = now;
-    online_[key] = Online{member, metadata, now};
-    forget_stale(now);
+    // One request per member per second (§9.2 step 1), whatever network it names.
+    const Address addr = member.address();
+    if (auto it = last_answer_.find(addr.value()); it != last_answer_.end() && now - it->second < kMinRequestPeriodMs) return;
+    if (last_answer_.size() >= kMaxTracked) forget_stale(now);
+    if (last_answer_.size() >= kMaxTracked) return;  // flooded by fresh identities: refuse quietly
+    last_answer_[addr.value()] = now;
+    // Only members of networks we have are "online" (pushes and revocations go to them).
+    if (store_.network(nwid)) online_[{nwid.value, addr.value()}] = Online{member, metadata, now};
+    if (now - last_forget_ >= 1000) forget_stale(now);
     answer(now, nwid, member, request_packet_id, metadata);
 }
 
@@ -185,6 +190,7 @@ void Controller::revoke(NetworkId nwid, Address member, Ticks now) {
 }
 
 void Controller::forget_stale(Ticks now) {
+    last_forget_ = now;
     std::erase_if(online_, [now](const auto& kv) { return now - kv.second.last_request >= kOnlineMs; });
     std::erase_if(last_answer_, [now](const auto& kv) { return now - kv.second >= kOnlineMs; });
 }

@@ -64,7 +64,8 @@ private:
     std::mutex changes_mu_;
     std::deque<Change> changes_;  // guarded by changes_mu_
     std::map<Key, Online> online_;
-    std::map<Key, Ticks> last_answer_;  // §9.2 step 1: one request per member per second
+    std::map<uint64_t, Ticks> last_answer_;  // member address -> last request answered
+    Ticks last_forget_ = 0;
 };
 
 }  // namespace zt::ctl

@@ -45,6 +45,7 @@ const char* event_name(Event::Kind k) {
     case Event::Kind::planet_updated: return "planet updated";
     case Event::Kind::network_changed: return "network";
     case Event::Kind::credential_revoked: return "credentials revoked";
+    case Event::Kind::network_refreshed: return "network refreshed";
     }
     return "?";
 }
@@ -248,6 +249,11 @@ std::vector<node::LinkNetwork> CoreLink::networks() const {
         }
         for (const auto& r : st.routes) {
             stack::ManagedRoute route{to_stack(r.target), std::nullopt};
+            // IPv6 next hops are lwIP's neighbour discovery, which takes only the /64s of our own
+            // addresses as on-link and has no managed routes: an IPv6 route would attract
+            // connections it cannot carry. (RFC4193/6PLANE peers are reached by the address.)
+            if (route.target.addr.is_v6()) continue;
+            if (!r.via.is_nil() && r.via.family != Endpoint::Family::v4) continue;
             if (!r.via.is_nil()) {
                 stack::InetAddr via;
                 via.family = r.via.family == Endpoint::Family::v4 ? 4 : 6;
@@ -361,8 +367,9 @@ void CoreLink::on_network_changed(NetworkId nwid) {
     }
     // Events come from inside the core, possibly while the stack transmits: reconfigure the
     // stack (and save the configuration) once the loop is back in control, once per batch.
+    const bool scheduled = !changed_networks_.empty();
     changed_networks_.insert(nwid.value);
-    if (changed_networks_.size() > 1) return;
+    if (scheduled) return;
     host_->loop().defer([this] {
         auto changed = std::move(changed_networks_);
         changed_networks_.clear();
@@ -486,6 +493,7 @@ void CoreLink::on_event(const Event& ev) {
     if (ev.kind == Event::Kind::error_received)
         line += " code " + std::to_string(ev.code) + " in-re verb " + std::to_string(ev.verb);
     if (ev.kind == Event::Kind::network_changed) return on_network_changed(ev.nwid);
+    if (ev.kind == Event::Kind::network_refreshed) return save_network(ev.nwid);  // the new COM, for a restart
     if (ev.kind == Event::Kind::planet_updated) {
         planet_ = node_->planet();
         line += " to revision " + std::to_string(planet_.timestamp_ms);
