@@ -75,6 +75,7 @@ TcpConn::TcpConn(TcpBridge& bridge, StackContext& ctx, Role role, struct tcp_pcb
 
 TcpConn::~TcpConn() {
     if (link_timer_) ctx_.reactor().cancel_timer(link_timer_);
+    if (abort_timer_) ctx_.reactor().cancel_timer(abort_timer_);
     if (pcb_) {
         struct tcp_pcb* p = pcb_;
         detach_pcb();
@@ -497,7 +498,7 @@ void TcpConn::settle() {
         if (!pcb_) {
             finish(End::close);
         } else if (abort_on_close_ || !rxq_.empty()) {
-            finish(End::abort);
+            abort_after_output();
         } else if (app_eof_ && carry_.empty()) {
             finish(End::close);  // lwIP sends what is queued, then FIN
         }
@@ -518,6 +519,23 @@ void TcpConn::settle() {
     if (tx_done && rx_done) finish(End::close);
 }
 
+// The app wrote its last bytes and then closed with ours unread: a kernel socket sends those
+// bytes at write() and the RST at close(). A RST discards what lwIP has not sent yet, and inside
+// tcp_input for our own pcb lwIP holds tcp_output back until tcp_input ends. So when the close
+// is seen there (a segment from the peer woke the pump), the RST waits for that output.
+// (A redis in protected mode writes DENIED and closes; its client lost the DENIED 1 time in 15.)
+void TcpConn::abort_after_output() {
+    if (pcb_ && pcb_->unsent && tcp_input_pcb == pcb_) {
+        if (!abort_timer_)
+            abort_timer_ = ctx_.reactor().add_timer(0, [this] {
+                abort_timer_ = 0;
+                finish(End::abort);
+            });
+        return;
+    }
+    finish(End::abort);
+}
+
 void TcpConn::update_interest() {
     if (!fd_watched_) return;
     uint32_t ev = 0;
@@ -535,6 +553,10 @@ void TcpConn::finish(End how) {
     if (link_timer_) {
         ctx_.reactor().cancel_timer(link_timer_);
         link_timer_ = 0;
+    }
+    if (abort_timer_) {
+        ctx_.reactor().cancel_timer(abort_timer_);
+        abort_timer_ = 0;
     }
     if (pcb_) {
         struct tcp_pcb* p = pcb_;

@@ -102,6 +102,7 @@ private:
     void pump_app_to_net();
     void flush_to_app();
     void try_fin();
+    void abort_after_output();
     void settle();  // finishes when both directions are done
     void update_interest();
     void finish(End how);
@@ -127,6 +128,7 @@ private:
     uint64_t listener_sock_id_ = 0;
     Ticks link_deadline_ = 0;
     Reactor::TimerId link_timer_ = 0;  // linking retries; connecting: the ARP check
+    Reactor::TimerId abort_timer_ = 0; // a RST held back until lwIP has sent the app's last bytes
 
     // pump state
     std::vector<uint8_t> carry_;   // read from the app, refused by tcp_write (ERR_MEM)
