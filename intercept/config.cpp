@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "intercept/common.hpp"
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zti {
 

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 #include "intercept/route.hpp"
 
 namespace zti {

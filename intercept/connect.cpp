@@ -23,6 +23,7 @@
 #include "intercept/names.hpp"
 #include "intercept/ops.hpp"
 #include "intercept/preamble.hpp"
+#include "intercept/privileges.hpp"
 #include "intercept/real.hpp"
 #include "intercept/sockaddr.hpp"
 
@@ -179,7 +180,8 @@ int start_tcp(int fd, const FdEntry& e, const ztctl::NameAddr& dst) {
     socklen_t l = sizeof sndbuf;
     real::getsockopt(s, SOL_SOCKET, SO_SNDBUF, &sndbuf, &l);
     const uint32_t total = preamble_len(sndbuf);
-    const ztctl::PreambleHeader h = make_preamble(total, conn_id, dst, preamble_options(e));
+    ztctl::PreambleHeader h = make_preamble(total, conn_id, dst, preamble_options(e));
+    access_key(h.key);  // the node checks it when our uid is not its own
     if (!write_preamble(s, h, total)) {
         if (errno != EPIPE && errno != ECONNRESET) {
             ZTI_DEBUG("connect fd %d: preamble write failed: %s", fd, strerror(errno));

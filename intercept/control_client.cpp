@@ -14,10 +14,11 @@
 
 #include "intercept/common.hpp"
 #include "intercept/config.hpp"
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 #include "intercept/log.hpp"
 #include "intercept/names.hpp"
 #include "intercept/own_fds.hpp"
+#include "intercept/privileges.hpp"
 #include "intercept/real.hpp"
 
 namespace zti::ctl {
@@ -197,6 +198,30 @@ bool hello_locked() {
     return true;
 }
 
+// Caller holds g_mu: the first request of every connection. A node that trusts our uid hands us
+// the home's access key; one that does not wants to see it (or hangs up).
+bool attach_locked() {
+    ztctl::Attach req{};
+    req.h.op = ztctl::Op::attach;
+    req.pid = int32_t(getpid());
+    const bool had_key = access_key(req.key);
+    ztctl::AttachReply rep{};
+    size_t n = 0;
+    const int err = exchange_locked(&req, sizeof req, &rep, sizeof rep, &n, nullptr);
+    if (err == 0 && n >= sizeof(ztctl::ReplyHeader) && rep.r.err == EACCES) {
+        log_problem("the node of %s refused this process (uid %u): %s", g_cfg.home, unsigned(geteuid()),
+                   had_key ? "the access key does not match" : "another uid needs the home's access key");
+        return false;
+    }
+    if (err || n != sizeof rep || rep.r.err != 0) {
+        ZTI_DEBUG("ctl: attach failed: %s", strerror(err ? err : (n != sizeof rep ? EPROTO : int(rep.r.err))));
+        return false;
+    }
+    set_node_uid(rep.node_uid);
+    set_access_key(rep.key);
+    return true;
+}
+
 // Caller holds g_mu: asks the node to join the networks of ZT_NETWORKS (it may run for another
 // program of the home and not be on them yet). A refusal is the node's to log; only a broken
 // connection fails.
@@ -277,7 +302,7 @@ bool connect_locked() {
         return false;
     }
     park_fd(s, OwnFd::control);
-    if (!joins_locked() || !hello_locked()) {
+    if (!attach_locked() || !joins_locked() || !hello_locked()) {
         drop_connection();
         g_down_until_ms = mono_ms() + kNodeDownRetryMs;
         return false;
@@ -292,7 +317,7 @@ bool peer_is_us(int fd) noexcept {
     ucred cr{};
     socklen_t len = sizeof cr;
     if (real::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) != 0) return false;
-    return cr.uid == geteuid() || cr.uid == 0;
+    return trusted_peer_uid(cr.uid);
 }
 
 uint64_t random_id() noexcept {

@@ -20,6 +20,7 @@
 #include "intercept/common.hpp"
 #include "intercept/log.hpp"
 #include "intercept/ops.hpp"
+#include "intercept/privileges.hpp"
 
 extern char** environ;
 
@@ -100,6 +101,12 @@ char* const* shim_env(char* const* envp, char** out, char* buf, size_t buf_cap) 
     for (int i = 0; i < g_nvars; ++i) {
         if (has_var(envp, g_vars[i])) continue;
         out[k++] = g_vars[i];
+        changed = true;
+    }
+    // The access key, for a program that starts under a uid the node does not trust (runuser,
+    // setpriv, a server's exec'd workers); its shim takes it out of its environment at load.
+    if (const char* key = access_key_env(); key && !has_var(envp, key)) {
+        out[k++] = const_cast<char*>(key);
         changed = true;
     }
     out[k] = nullptr;

@@ -10,6 +10,7 @@
 #include "intercept/control_client.hpp"
 #include "intercept/log.hpp"
 #include "intercept/ops.hpp"
+#include "intercept/privileges.hpp"
 #include "intercept/real.hpp"
 
 namespace zti {
@@ -25,6 +26,7 @@ void init_once() noexcept {
         open_log();
         pthread_atfork(ctl::atfork_prepare, ctl::atfork_parent, ctl::atfork_child);
         adopt_inherited();
+        load_privileges();  // before capture_exec_env: ZT_ACCESS_KEY is taken out, not kept
         capture_exec_env();
         ZTI_DEBUG("loaded into %s, home %s (hash %016llx)", program_invocation_short_name, g_cfg.home,
                   (unsigned long long)g_cfg.home_hash);

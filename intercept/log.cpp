@@ -30,6 +30,23 @@ void open_log() noexcept {
     if (fd >= 0) g_debug = true;
 }
 
+void log_problem(const char* fmt, ...) noexcept {
+    const int saved = errno;
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (g_debug) log_line("%s", msg);
+    const char* v = getenv("ZT_VERBOSE");
+    if (v && *v && strcmp(v, "0") != 0) {
+        char line[440];
+        const int n = snprintf(line, sizeof line, "ztintercept: %s\n", msg);
+        if (n > 0) (void)real::write(2, line, size_t(n < int(sizeof line) ? n : int(sizeof line) - 1));
+    }
+    errno = saved;
+}
+
 void log_line(const char* fmt, ...) noexcept {
     const int fd = own_fd(OwnFd::log);
     if (fd < 0) return;

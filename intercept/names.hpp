@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zti {
 

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zti {
 

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zti {
 

@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zti {
 

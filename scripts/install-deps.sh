@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libcpp-httplib-dev   # the controller (tools/ztcontroller)
   # the programs the tests and the demo run under the shim (test/integration, test/programs)
   curl python3 iperf3
+  memcached lighttpd openbsd-inetd util-linux   # servers that change user (test/programs/privileges.sh)
   nginx-light redis-server socat netcat-openbsd wrk
   # tools the integration tests use
   iproute2 iptables iputils-ping tcpdump procps

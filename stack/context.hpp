@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdarg>
+#include <cstring>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -27,6 +28,12 @@ public:
     Reactor& reactor() const { return reactor_; }
     uint64_t home_hash() const { return options_.home_hash; }
     uid_t uid() const { return options_.uid; }
+    // A peer of another uid may use the node only with the home's access key.
+    bool key_ok(const uint8_t (&key)[ztctl::kAccessKeyLen]) const {
+        ztctl::AccessKey k;
+        std::memcpy(k.b, key, sizeof k.b);
+        return !ztctl::key_is_zero(options_.access_key) && ztctl::keys_equal(k, options_.access_key);
+    }
     const StackOptions& options() const { return options_; }
     StackStats& stats() { return stats_; }
     const StackStats& stats() const { return stats_; }

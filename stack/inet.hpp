@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zt::stack {
 

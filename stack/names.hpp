@@ -1,4 +1,4 @@
-// The abstract unix socket names of intercept/control_protocol.hpp, built and decoded in one
+// The abstract unix socket names of ipc/control_protocol.hpp, built and decoded in one
 // place for the node: 'K' and 'T' node listeners, 'L' app listeners, 'A' accepted-connection
 // connectors, 'C' app clients, 'U' app UDP ends, 'S' status listeners. Layout: "\0zti" kind hash(8, LE) then kind-specific fields.
 #pragma once
@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zt::stack {
 

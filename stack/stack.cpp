@@ -187,6 +187,8 @@ void Stack::set_networks(const std::vector<NetworkSetup>& networks) {
 }
 
 const std::vector<NetworkSetup>& Stack::networks() const { return impl_->networks; }
+const ztctl::AccessKey& Stack::access_key() const { return impl_->options().access_key; }
+void Stack::count_refused_uid() { ++impl_->stats().refused_uid; }
 
 void Stack::on_frame(NetworkId nwid, std::span<const uint8_t> frame) {
     Impl& s = *impl_;

@@ -16,7 +16,8 @@
 #include <vector>
 
 #include "core/types.hpp"
-#include "intercept/control_protocol.hpp"
+#include "ipc/access_key.hpp"
+#include "ipc/control_protocol.hpp"
 #include "stack/inet.hpp"
 #include "stack/reactor.hpp"
 
@@ -48,16 +49,19 @@ struct NetworkSetup {
 
 struct StackOptions {
     uint64_t home_hash = 0;  // names the 'T', 'L' and 'A' sockets
-    uid_t uid = 0;           // the only peer uid served (SO_PEERCRED)
+    uid_t uid = 0;           // peers of this uid are trusted (SO_PEERCRED)
     LogFn log;               // may be empty
     // The multicast MACs lwIP listens to on a network (IPv6 all-nodes and solicited-node groups,
     // IPv4 groups) changed: the node announces them (MULTICAST_LIKE). May be empty.
     std::function<void(NetworkId, const std::vector<Mac>&)> multicast_changed;
+    // Peers of other uids are served when they show this key (ipc/access_key.hpp); all zero: never.
+    ztctl::AccessKey access_key{};
 };
 
 struct StackStats {
     uint64_t frames_in = 0, frames_out = 0, frames_dropped = 0;
     uint64_t tcp_conns_total = 0, tcp_splices_total = 0;
+    uint64_t refused_uid = 0;  // control and 'T' connections of another uid without the access key
     uint64_t udp_dropped_app_full = 0, udp_dropped_bad = 0;
     // IP fragment reassembly in front of lwIP, all networks (see ip_reassembly.hpp).
     uint64_t ip_fragments = 0, ip_reassembled = 0, ip_reassembly_timeouts = 0, ip_fragments_dropped = 0;
@@ -89,12 +93,13 @@ public:
     void set_networks(const std::vector<NetworkSetup>& networks);
     // The networks as configured in lwIP (addresses lwIP cannot use are left out).
     const std::vector<NetworkSetup>& networks() const;
+    const ztctl::AccessKey& access_key() const;
 
     // A frame from the virtual network. Frames for other hosts, from our own addresses, or
     // malformed are dropped and counted.
     void on_frame(NetworkId nwid, std::span<const uint8_t> frame);
 
-    // Control operations (intercept/control_protocol.hpp), named op_<Op>. Errors are positive
+    // Control operations (ipc/control_protocol.hpp), named op_<Op>. Errors are positive
     // errnos. (Not plain tcp_listen etc.: lwIP defines some of those names as macros.)
     struct BindResult {
         int err = 0;
@@ -122,6 +127,7 @@ public:
     // node must not exit while this is non-zero.
     size_t live_count() const;
     StackStats stats() const;
+    void count_refused_uid();
 
     struct Impl;
 

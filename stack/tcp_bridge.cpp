@@ -105,12 +105,8 @@ int TcpBridge::on_t_readable() {
             return accepted;
         }
         ++accepted;
-        if (!peer_uid_ok(fd, ctx_.uid())) {
-            ctx_.logf(LogLevel::warn, "tcp-connect: refused a connection from another uid");
-            ::close(fd);
-            continue;
-        }
         Pending p;
+        p.trusted = peer_uid_ok(fd, ctx_.uid());  // others must show the access key in the preamble
         p.deadline = ctx_.reactor().now() + kPreambleWaitMs;
         p.timer = ctx_.reactor().add_timer(kPreambleWaitMs, [this, fd] { drop_pending(fd); });
         pending_[fd] = p;
@@ -148,12 +144,19 @@ void TcpBridge::on_pending(int fd) {
     }
     // Take it out of the pending set; from here the fd belongs to the connection attempt.
     auto it = pending_.find(fd);
+    const bool trusted = it->second.trusted;
     ctx_.reactor().cancel_timer(it->second.timer);
     ctx_.reactor().remove_fd(fd);
     pending_.erase(it);
 
     if (h.magic != ztctl::kPreambleMagic || h.version != ztctl::kVersion) {
         ctx_.logf(LogLevel::warn, "tcp-connect: bad preamble magic/version, closing");
+        ::close(fd);
+        return;
+    }
+    if (!trusted && !ctx_.key_ok(h.key)) {  // nothing recorded: the connection never was ours
+        ctx_.logf(LogLevel::warn, "tcp-connect: refused a connection from another uid without the access key");
+        ++ctx_.stats().refused_uid;
         ::close(fd);
         return;
     }

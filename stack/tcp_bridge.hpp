@@ -11,7 +11,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 #include "stack/inet.hpp"
 #include "stack/names.hpp"
 #include "stack/stack.hpp"
@@ -69,6 +69,7 @@ private:
     struct Pending {
         Reactor::TimerId timer = 0;
         Ticks deadline = 0;
+        bool trusted = false;  // the node's own uid; others need the access key
     };
     struct Record {
         ztctl::ConnState state = ztctl::ConnState::unknown;

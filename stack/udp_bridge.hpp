@@ -11,7 +11,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 #include "stack/inet.hpp"
 #include "stack/stack.hpp"
 

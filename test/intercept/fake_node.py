@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in for ztnode that speaks intercept/control_protocol.hpp and carries the "virtual"
+"""A stand-in for ztnode that speaks ipc/control_protocol.hpp and carries the "virtual"
 traffic over kernel loopback: the virtual network 10.99.0.0/24 has one address, 10.99.0.1,
 which maps to 127.0.0.1 (same ports). Test tool for the shim only: it lets
 test/intercept/semantics run through LD_PRELOAD before the real node exists.
@@ -68,7 +68,7 @@ def bridge(a, b):
     threading.Thread(target=closer, daemon=True).start()
 
 def serve_tcp_connect(u):
-    hdr = u.recv(68, socket.MSG_PEEK | socket.MSG_WAITALL)
+    hdr = u.recv(84, socket.MSG_PEEK | socket.MSG_WAITALL)   # sizeof(PreambleHeader)
     magic, ver, hlen, total, flags, conn_id, sock_id = struct.unpack('<IHHIIQQ', hdr[:32])
     fam, ip, port = parse_na(hdr[32:51])
     k = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -183,12 +183,14 @@ def control(c):
         if not m:
             return
         ver, op, req = struct.unpack('<HHI', m[:8])
-        rh = lambda err: struct.pack('<HHIi', 1, op, req, err)
+        rh = lambda err: struct.pack('<HHIi', 2, op, req, err)   # kVersion 2
         fds = []
         if op == 1:    # hello
             prefixes = struct.pack('<B16s2sB', 4, VIRT, b'\0\0', 24) + b'\0' * 20 * 7 + b'\0' * 20 * 16
             ni = struct.pack('<QIBB2s', 0xc41b8868ac000001, 2800, 1, 0, b'\0\0') + prefixes
             out = rh(0) + struct.pack('<QII', 0x1122334455, 1, 0) + ni
+        elif op == 10:  # attach: we run as the app's uid, so we trust it and hand over no key
+            out = rh(0) + struct.pack('<I16s', os.getuid(), b'\0' * 16)
         elif op == 2:  # tcp_bind
             sock_id, = struct.unpack('<Q', m[8:16])
             fam, ip, port = parse_na(m[16:35]); reuse, v6only = m[35], m[36]

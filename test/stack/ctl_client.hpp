@@ -1,4 +1,4 @@
-// TEST ONLY: a tiny client of the shim<->node protocol (intercept/control_protocol.hpp), used
+// TEST ONLY: a tiny client of the shim<->node protocol (ipc/control_protocol.hpp), used
 // by the integration tests in place of the shim: control requests, the TCP connect preamble,
 // app listeners on 'L' names, UDP pairs.
 #pragma once
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 #include "stack/inet.hpp"
 #include "stack/names.hpp"
 

@@ -17,7 +17,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 #include "stack/names.hpp"
 #include "test/stack/ctl_client.hpp"
 

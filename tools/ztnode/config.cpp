@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zt::node {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 #include "stack/names.hpp"
 
 namespace zt::node {
@@ -36,6 +36,12 @@ bool take(const uint8_t* msg, size_t len, T& out) {
     if (len < sizeof(T)) return false;
     std::memcpy(&out, msg, sizeof(T));
     return true;
+}
+
+ztctl::AccessKey key_of(const uint8_t (&b)[ztctl::kAccessKeyLen]) {
+    ztctl::AccessKey k;
+    std::memcpy(k.b, b, sizeof k.b);
+    return k;
 }
 
 ztctl::NetworkInfo network_info(const stack::NetworkSetup& n) {
@@ -110,11 +116,13 @@ int ControlServer::accept_pending() {
         }
         ucred cred{};
         socklen_t len = sizeof cred;
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != uid_) {
-            spdlog::warn("control: refused a connection from uid {}", cred.uid);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
             ::close(fd);
             continue;
         }
+        // Another uid (a server that dropped privileges, or anyone else on the machine) must
+        // show the home's access key before anything else (Op::attach).
+        const bool trusted = cred.uid == uid_;
         if (conns_.size() >= kMaxConnections) {
             spdlog::warn("control: too many connections, refusing pid {}", cred.pid);
             ::close(fd);
@@ -125,13 +133,16 @@ int ControlServer::accept_pending() {
             continue;
         }
         conns_.insert(fd);
+        if (!trusted) untrusted_.insert(fd);
         ++accepted;
-        spdlog::debug("control: connection fd {} from pid {}", fd, cred.pid);
+        spdlog::debug("control: connection fd {} from pid {} uid {}{}", fd, cred.pid, cred.uid,
+                      trusted ? "" : " (must attach)");
     }
     return accepted;
 }
 
 void ControlServer::drop(int fd) {
+    untrusted_.erase(fd);
     if (!conns_.erase(fd)) return;
     loop_.remove_fd(fd);
     ::close(fd);
@@ -216,7 +227,35 @@ void ControlServer::handle_message(int fd, const uint8_t* msg, size_t len) {
         send_reply(fd, &r, sizeof r);
         return;
     }
+    if (untrusted_.count(fd)) {
+        ztctl::Attach req;
+        const auto& want = stack_.access_key();
+        if (h.op != ztctl::Op::attach || !take(msg, len, req) || ztctl::key_is_zero(want) ||
+            !ztctl::keys_equal(key_of(req.key), want)) {
+            spdlog::warn("control fd {}: refused: another uid without the home's access key", fd);
+            stack_.count_refused_uid();
+            auto r = reply_header(h, EACCES);
+            ::send(fd, &r, sizeof r, MSG_DONTWAIT | MSG_NOSIGNAL);
+            drop(fd);
+            return;
+        }
+        untrusted_.erase(fd);
+        ztctl::AttachReply rep{};
+        rep.r = reply_header(h, 0);
+        rep.node_uid = uint32_t(uid_);
+        spdlog::debug("control fd {}: attached by key (pid {})", fd, int32_t(req.pid));
+        send_reply(fd, &rep, sizeof rep);
+        return;
+    }
     switch (h.op) {
+    case ztctl::Op::attach: {  // trusted by uid: the key is handed over
+        ztctl::AttachReply rep{};
+        rep.r = reply_header(h, 0);
+        rep.node_uid = uint32_t(uid_);
+        std::memcpy(rep.key, stack_.access_key().b, sizeof rep.key);
+        send_reply(fd, &rep, sizeof rep);
+        return;
+    }
     case ztctl::Op::hello: {
         ztctl::Hello req;
         if (!take(msg, len, req)) return fail(ztctl::HelloReply{}, EINVAL);

@@ -1,5 +1,6 @@
 // The 'K' control listener (SOCK_SEQPACKET): one connection per app process, one reply per
-// request, in order (intercept/control_protocol.hpp). Only the node's own uid is served.
+// request, in order (ipc/control_protocol.hpp). The node's own uid is served; any other uid
+// only after it showed the home's access key (Op::attach; ipc/access_key.hpp).
 // Malformed requests get EINVAL when they carry a request id, and are dropped otherwise.
 #pragma once
 
@@ -48,6 +49,7 @@ private:
     JoinFn join_;
     int listen_fd_ = -1;
     std::unordered_set<int> conns_;
+    std::unordered_set<int> untrusted_;  // connections of other uids that have not attached yet
 };
 
 }  // namespace zt::node

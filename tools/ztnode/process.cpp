@@ -15,7 +15,7 @@
 #include <cstring>
 #include <ctime>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 #include "stack/names.hpp"
 
 namespace zt::node {

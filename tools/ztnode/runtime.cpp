@@ -3,7 +3,9 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "ipc/access_key.hpp"
 #include "stack/names.hpp"
 #include "tools/ztnode/process.hpp"
 
@@ -38,6 +41,53 @@ spdlog::level::level_enum to_spdlog(stack::LogLevel l) {
     }
     return spdlog::level::info;
 }
+
+// Reads `$home/access.key`, or makes it (16 random bytes, mode 0600, written whole to a
+// temporary name and linked into place, so that a concurrent start never sees half a key).
+bool load_access_key(const std::string& home, ztctl::AccessKey& key, std::string& error) {
+    const std::string path = home + "/" + ztctl::kAccessKeyFile;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd >= 0) {
+            char buf[64];
+            ssize_t n = ::read(fd, buf, sizeof buf);
+            ::close(fd);
+            if (n > 0 && ztctl::parse_key_hex(buf, size_t(n), key) && !ztctl::key_is_zero(key)) return true;
+            error = path + ": not an access key (32 hex digits); remove it and a new one is made";
+            return false;
+        }
+        if (errno != ENOENT) {
+            error = path + ": " + std::strerror(errno);
+            return false;
+        }
+        if (getrandom(key.b, sizeof key.b, 0) != ssize_t(sizeof key.b)) {
+            error = std::string("getrandom: ") + std::strerror(errno);
+            return false;
+        }
+        char hex[ztctl::kAccessKeyHexLen + 1];
+        ztctl::format_key_hex(key, hex);
+        const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+        fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            error = tmp + ": " + std::strerror(errno);
+            return false;
+        }
+        std::string line = std::string(hex) + "\n";
+        const bool ok = ::write(fd, line.data(), line.size()) == ssize_t(line.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        const bool linked = ok && ::link(tmp.c_str(), path.c_str()) == 0;
+        const int link_err = errno;
+        ::unlink(tmp.c_str());
+        if (linked) return true;
+        if (!ok || link_err != EEXIST) {
+            error = path + ": " + std::strerror(ok ? link_err : EIO);
+            return false;
+        }
+        // Another node of the home made it first: read theirs.
+    }
+    error = path + ": could not be read or made";
+    return false;
+}
 }  // namespace
 
 Runtime::Runtime(Config cfg, std::unique_ptr<Link> link) : cfg_(std::move(cfg)), link_(std::move(link)) {
@@ -63,6 +113,7 @@ bool Runtime::init(std::string& error) {
     stack::StackOptions opts;
     opts.home_hash = home_hash_;
     opts.uid = ::getuid();
+    if (!load_access_key(cfg_.home, opts.access_key, error)) return false;
     opts.log = [](stack::LogLevel l, const std::string& m) { spdlog::log(to_spdlog(l), "{}", m); };
     opts.multicast_changed = [this](NetworkId nwid, const std::vector<Mac>& groups) {
         if (link_) link_->stack_groups(nwid, groups);

@@ -94,7 +94,8 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
           << ",\"udpDroppedAppFull\":" << stack->udp_dropped_app_full << ",\"udpDroppedBad\":" << stack->udp_dropped_bad
           << ",\"ipFragments\":" << stack->ip_fragments << ",\"ipReassembled\":" << stack->ip_reassembled
           << ",\"ipReassemblyTimeouts\":" << stack->ip_reassembly_timeouts
-          << ",\"ipFragmentsDropped\":" << stack->ip_fragments_dropped << "}";
+          << ",\"ipFragmentsDropped\":" << stack->ip_fragments_dropped << ",\"refusedOtherUid\":" << stack->refused_uid
+          << "}";
     o << "}\n";
     return o.str();
 }
@@ -134,7 +135,8 @@ std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, co
         o << "stack frames " << stack->frames_in << "/" << stack->frames_out << " dropped " << stack->frames_dropped
           << " tcp " << stack->tcp_conns_total << " udp-dropped " << stack->udp_dropped_app_full + stack->udp_dropped_bad
           << " ip-fragments " << stack->ip_fragments << " reassembled " << stack->ip_reassembled << " dropped "
-          << stack->ip_fragments_dropped + stack->ip_reassembly_timeouts << "\n";
+          << stack->ip_fragments_dropped + stack->ip_reassembly_timeouts << " refused-other-uid " << stack->refused_uid
+          << "\n";
     return o.str();
 }
 

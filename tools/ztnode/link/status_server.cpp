@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstring>
 
-#include "intercept/control_protocol.hpp"
+#include "ipc/control_protocol.hpp"
 
 namespace zt::link {
 

@@ -1,4 +1,4 @@
-// The status socket of a node or root ('S' name of intercept/control_protocol.hpp): a
+// The status socket of a node or root ('S' name of ipc/control_protocol.hpp): a
 // client connects, writes one request line ("json", "text", or a command such as
 // "join <nwid>"), and reads the answer until EOF. Only the node's own uid is served. Used by
 // ztstatus and ztrun.

@@ -16,7 +16,7 @@
 
 namespace ztctl {
 
-inline constexpr uint16_t kVersion = 1;
+inline constexpr uint16_t kVersion = 2;  // 2: access keys (Attach, PreambleHeader::key)
 
 // ---------------------------------------------------------------------------------------
 // Unix socket names (all in the abstract namespace: sun_path[0] == '\0').
@@ -104,6 +104,8 @@ struct PreambleHeader {
     NameAddr peer;           // destination
     uint8_t pad_[5];
     uint32_t keepalive_idle_s, keepalive_intvl_s, keepalive_cnt;  // 0 = node default
+    uint8_t key[16];         // the home's access key (ipc/access_key.hpp); needed when the
+                             // connecting process's uid is not the node's
 } __attribute__((packed));
 
 // ---------------------------------------------------------------------------------------
@@ -121,6 +123,8 @@ enum class Op : uint16_t {
     udp_connect = 7,   // UdpConnect -> BindReply (local address after connect)
     set_option = 8,    // SetOption -> Reply (keepalive, linger-abort, ...)
     join = 9,          // Join -> Reply: join a network (the app's ZT_NETWORKS); EINVAL if the node cannot
+    attach = 10,       // Attach -> AttachReply: the first request of a connection whose uid is not
+                       // the node's (anything else first, or a wrong key: EACCES and the node hangs up)
 };
 
 struct MsgHeader {
@@ -139,6 +143,21 @@ struct ReplyHeader {
 struct Hello {
     MsgHeader h;
     int32_t pid;
+} __attribute__((packed));
+
+// attach: shows the home's access key. On a connection the node trusts by uid the key may be all
+// zero, and the reply carries the key (so that the shim can keep it across a privilege drop and
+// hand it to the programs it execs); on any other connection the reply's key is all zero.
+struct Attach {
+    MsgHeader h;
+    int32_t pid;
+    uint8_t key[16];
+} __attribute__((packed));
+
+struct AttachReply {
+    ReplyHeader r;
+    uint32_t node_uid;                  // the uid the node runs as
+    uint8_t key[16];
 } __attribute__((packed));
 
 struct NetworkInfo {
