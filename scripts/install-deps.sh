@@ -9,9 +9,10 @@ packages=(
   # libraries (all through pkg-config)
   libsodium-dev liblz4-dev libssl-dev liblwip-dev libspdlog-dev catch2
   nlohmann-json3-dev libcpp-httplib-dev   # the controller (tools/ztcontroller)
+  libuv1-dev                              # test/programs/uv_udp_echo (UDP through syscall())
   # the programs the tests and the demo run under the shim (test/integration, test/programs)
   curl python3 iperf3
-  nginx-light redis-server socat netcat-openbsd wrk
+  nginx-light redis-server socat netcat-openbsd wrk bind9-dnsutils dnsmasq-base
   # tools the integration tests use
   iproute2 iptables iputils-ping tcpdump procps
 )
