@@ -2,7 +2,6 @@
 #include "intercept/log.hpp"
 
 #include <fcntl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -52,7 +51,7 @@ void log_line(const char* fmt, ...) noexcept {
     if (fd < 0) return;
     const int saved = errno;
     char buf[512];
-    int n = snprintf(buf, sizeof buf, "%d %ld ", int(getpid()), long(syscall(SYS_gettid)));
+    int n = snprintf(buf, sizeof buf, "%d %ld ", int(getpid()), long(gettid()));
     va_list ap;
     va_start(ap, fmt);
     int m = vsnprintf(buf + n, sizeof buf - size_t(n) - 1, fmt, ap);

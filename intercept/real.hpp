@@ -48,5 +48,7 @@ int epoll_ctl(int epfd, int op, int fd, epoll_event* ev) noexcept;
 ssize_t read_chk(int fd, void* buf, size_t n, size_t buflen) noexcept;
 ssize_t recv_chk(int fd, void* buf, size_t n, size_t buflen, int flags) noexcept;
 ssize_t recvfrom_chk(int fd, void* buf, size_t n, size_t buflen, int flags, sockaddr* sa, socklen_t* len) noexcept;
+// libc's syscall(): -1 and errno on failure, like the named functions.
+long syscall6(long nr, long a, long b, long c, long d, long e, long f) noexcept;
 
 }  // namespace zti::real

@@ -9,10 +9,11 @@ packages=(
   # libraries (all through pkg-config)
   libsodium-dev liblz4-dev libssl-dev liblwip-dev libspdlog-dev catch2
   nlohmann-json3-dev libcpp-httplib-dev   # the controller (tools/ztcontroller)
+  libuv1-dev                              # test/programs/uv_udp_echo (UDP through syscall())
   # the programs the tests and the demo run under the shim (test/integration, test/programs)
   curl python3 iperf3
   memcached lighttpd openbsd-inetd util-linux   # servers that change user (test/programs/privileges.sh)
-  nginx-light redis-server socat netcat-openbsd wrk
+  nginx-light redis-server socat netcat-openbsd wrk bind9-dnsutils dnsmasq-base
   # tools the integration tests use
   iproute2 iptables iputils-ping tcpdump procps
 )
