@@ -56,7 +56,12 @@ bool bind_is_virtual(const ztctl::NameAddr& local) {
     if (is_loopback(local)) return false;
     if (is_wildcard(local) && g_cfg.wildcard == WildcardPolicy::kernel) return false;
     const RouteTable* t = ctl::routes();
-    if (!t) return false;  // no node: a wrapped server still works on the kernel
+    if (!t) {
+        // No node: a wrapped server still works on the kernel, except in strict mode, where the
+        // bind goes the virtual way and fails (EADDRNOTAVAIL) rather than listen on the host.
+        if (g_cfg.strict) log_problem("bind refused: the node of %s cannot be reached (strict mode)", g_cfg.home);
+        return g_cfg.strict;
+    }
     return classify_bind(*t, local, g_cfg.wildcard) == Route::virtual_net;
 }
 

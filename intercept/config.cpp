@@ -46,6 +46,29 @@ bool parse_prefix(const char* s, size_t n, ztctl::NetworkInfo::Prefix& out) {
 
 // ZT_NETWORKS: comma-separated entries of a 16-hex network id and optional prefixes, separated
 // by '=' or spaces (the node's own syntax, tools/ztnode/config.hpp).
+// Adds a prefix to the table of ranges known to be virtual.
+void add_known(const ztctl::NetworkInfo::Prefix& p) {
+    RouteTable& t = g_cfg.known;
+    if (t.count >= kMaxPrefixes || (p.addr.family != 4 && p.addr.family != 6)) return;
+    Prefix& out = t.prefixes[t.count++];
+    memset(&out, 0, sizeof out);
+    out.family = p.addr.family;
+    out.len = p.prefix_len;
+    memcpy(out.ip, p.addr.ip, 16);
+}
+
+// ZT_ROUTES: "ip/len" entries separated by commas or spaces.
+void parse_routes(const char* v) {
+    while (v && *v) {
+        while (*v == ',' || *v == ' ') ++v;
+        const char* end = v;
+        while (*end && *end != ',' && *end != ' ') ++end;
+        ztctl::NetworkInfo::Prefix p;
+        if (end > v && parse_prefix(v, size_t(end - v), p)) add_known(p);
+        v = end;
+    }
+}
+
 void parse_networks(const char* v) {
     g_cfg.join_count = 0;
     while (v && *v && g_cfg.join_count < int(ztctl::kMaxNetworks)) {
@@ -90,6 +113,12 @@ void load_config() noexcept {
     const char* wc = getenv("ZT_BIND_WILDCARD");
     g_cfg.wildcard = (wc && strcmp(wc, "kernel") == 0) ? WildcardPolicy::kernel : WildcardPolicy::virtual_net;
     parse_networks(getenv("ZT_NETWORKS"));
+    g_cfg.known.count = 0;
+    for (int i = 0; i < g_cfg.join_count; ++i)
+        for (int j = 0; j < g_cfg.joins[i].addr_count; ++j) add_known(g_cfg.joins[i].addrs[j]);
+    parse_routes(getenv("ZT_ROUTES"));
+    const char* strict = getenv("ZT_STRICT");
+    g_cfg.strict = strict && *strict && strcmp(strict, "0") != 0;
     const char* nb = getenv("ZT_NODE_BIN");
     if (nb && strlen(nb) < sizeof g_cfg.node_bin) strcpy(g_cfg.node_bin, nb);
     g_pid = int(getpid());

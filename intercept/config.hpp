@@ -5,6 +5,10 @@
 //   ZT_LOG_LEVEL      debug: append a trace to $ZT_HOME/intercept.log
 //   ZT_NETWORKS       the networks this program needs: the node is asked to join them (a node
 //                     already running for the home may not be on them yet)
+//   ZT_ROUTES         ip/len,...: ranges that are virtual even when no node answers (ztrun)
+//   ZT_STRICT         1: no fallback to the kernel while the virtual network is not up
+//   ZT_VERBOSE        1: problems the user can act on also go to stderr (ztrun sets it)
+//   ZT_ACCESS_KEY     the home's access key for a process of another uid (privileges.cpp)
 #pragma once
 
 #include <limits.h>
@@ -25,6 +29,12 @@ struct Config {
     // left to the node, which reports them).
     ztctl::Join joins[ztctl::kMaxNetworks];
     int join_count;
+    // Ranges known to be virtual without asking the node: ZT_NETWORKS's static prefixes and
+    // ZT_ROUTES (ztrun passes the addresses the networks had when the program started). A call to
+    // one of them never goes to the kernel, even when no node can carry it.
+    RouteTable known;
+    bool strict;              // ZT_STRICT=1: while the node is unreachable or a network has no
+                              // address, nothing but loopback leaves through the kernel
 };
 
 extern Config g_cfg;

@@ -335,8 +335,10 @@ int on_connect(int fd, const sockaddr* sa, socklen_t len) noexcept {
         if (!sa || len < sizeof(sa_family_t) || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
             return real::connect(fd, sa, len);
         ztctl::NameAddr probe;
-        if (parse_inet(sa->sa_family, sa, len, probe) != 0 || !dest_is_virtual(probe))
-            return real::connect(fd, sa, len);
+        if (parse_inet(sa->sa_family, sa, len, probe) != 0) return real::connect(fd, sa, len);
+        const DestRoute r = dest_route(probe);
+        if (r == DestRoute::refused) return fail(ENETUNREACH);
+        if (r == DestRoute::kernel) return real::connect(fd, sa, len);
         if (k == Kind::none && (k = adopt(fd)) == Kind::none) return real::connect(fd, sa, len);
     }
     FdEntry e;
@@ -347,7 +349,10 @@ int on_connect(int fd, const sockaddr* sa, socklen_t len) noexcept {
     case Kind::inet:
     case Kind::tcp_bound: {
         ztctl::NameAddr dst;
-        if (parse_inet(e.domain, sa, len, dst) != 0 || !dest_is_virtual(dst)) return real::connect(fd, sa, len);
+        if (parse_inet(e.domain, sa, len, dst) != 0) return real::connect(fd, sa, len);
+        const DestRoute r = dest_route(dst);
+        if (r == DestRoute::refused) return fail(ENETUNREACH);
+        if (r == DestRoute::kernel) return real::connect(fd, sa, len);
         if (e.type == SOCK_STREAM) return start_tcp(fd, e, dst);
         FdEntry u = e;
         const int err = open_udp(fd, u, wildcard_for(e.domain));
@@ -368,7 +373,9 @@ int on_connect(int fd, const sockaddr* sa, socklen_t len) noexcept {
         ztctl::NameAddr dst;
         const int perr = parse_inet(e.domain, sa, len, dst);
         if (perr) return fail(perr);
-        if (!dest_is_virtual(dst)) return back_to_kernel(fd, e, sa, len);
+        const DestRoute r = dest_route(dst);
+        if (r == DestRoute::refused) return fail(ENETUNREACH);
+        if (r == DestRoute::kernel) return back_to_kernel(fd, e, sa, len);
         return start_tcp(fd, e, dst);
     }
     case Kind::tcp_listener:

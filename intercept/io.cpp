@@ -28,20 +28,22 @@ ssize_t map_reset(int fd, Kind k) {
 }
 
 // A kernel UDP socket about to send to `sa`: if that is virtual, make the socket virtual.
-bool udp_goes_virtual(int fd, Kind k, const sockaddr* sa, socklen_t len) {
+// Returns 1 (now virtual), 0 (the kernel's), or -1 with errno: meant for the virtual network but
+// it cannot be carried (never sent through the kernel then).
+int udp_goes_virtual(int fd, Kind k, const sockaddr* sa, socklen_t len) {
     if (k != Kind::inet || !sa || len < sizeof(sa_family_t) ||
         (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
-        return false;
+        return 0;
     FdEntry e;
-    if (!g_fds.get(fd, e) || e.type != SOCK_DGRAM) return false;
+    if (!g_fds.get(fd, e) || e.type != SOCK_DGRAM) return 0;
     ztctl::NameAddr dst;
-    if (parse_inet(e.domain, sa, len, dst) != 0 || !dest_is_virtual(dst)) return false;
+    if (parse_inet(e.domain, sa, len, dst) != 0) return 0;
+    const DestRoute r = dest_route(dst);
+    if (r == DestRoute::refused) return fail(ENETUNREACH);
+    if (r == DestRoute::kernel) return 0;
     const int err = open_udp(fd, e, wildcard_for(e.domain));
-    if (err) {
-        errno = err;
-        return false;
-    }
-    return true;
+    if (err) return fail(err);
+    return 1;
 }
 
 bool fastopen_virtual(int fd, Kind k, int flags, const sockaddr* sa, socklen_t len) {
@@ -49,7 +51,7 @@ bool fastopen_virtual(int fd, Kind k, int flags, const sockaddr* sa, socklen_t l
     FdEntry e;
     if (!g_fds.get(fd, e) || e.type != SOCK_STREAM) return false;
     ztctl::NameAddr dst;
-    return parse_inet(e.domain, sa, len, dst) == 0 && dest_is_virtual(dst);
+    return parse_inet(e.domain, sa, len, dst) == 0 && dest_route(dst) != DestRoute::kernel;
 }
 
 }  // namespace
@@ -116,7 +118,9 @@ ssize_t on_sendto(int fd, const void* buf, size_t n, int flags, const sockaddr* 
             if (on_connect(fd, sa, len) != 0) return -1;  // EINPROGRESS: the app sends again later
             return real::send(fd, buf, n, (flags & ~MSG_FASTOPEN));
         }
-        if (udp_goes_virtual(fd, k, sa, len)) k = Kind::udp;
+        const int g = udp_goes_virtual(fd, k, sa, len);
+        if (g < 0) return -1;
+        if (g > 0) k = Kind::udp;
     }
     if (k == Kind::udp) {
         iovec v{const_cast<void*>(buf), n};
@@ -153,8 +157,11 @@ ssize_t on_recvmsg(int fd, msghdr* msg, int flags) noexcept {
 
 ssize_t on_sendmsg(int fd, const msghdr* msg, int flags) noexcept {
     Kind k = g_fds.kind(fd);
-    if (k == Kind::inet && msg && udp_goes_virtual(fd, k, static_cast<const sockaddr*>(msg->msg_name), msg->msg_namelen))
-        k = Kind::udp;
+    if (k == Kind::inet && msg) {
+        const int g = udp_goes_virtual(fd, k, static_cast<const sockaddr*>(msg->msg_name), msg->msg_namelen);
+        if (g < 0) return -1;
+        if (g > 0) k = Kind::udp;
+    }
     if (k == Kind::udp && msg) {
         const ssize_t r = udp_send(fd, msg->msg_iov, msg->msg_iovlen, flags, static_cast<const sockaddr*>(msg->msg_name),
                                    msg->msg_namelen);
@@ -187,9 +194,11 @@ int on_recvmmsg(int fd, mmsghdr* v, unsigned n, int flags, timespec* timeout) no
 
 int on_sendmmsg(int fd, mmsghdr* v, unsigned n, int flags) noexcept {
     Kind k = g_fds.kind(fd);
-    if (k == Kind::inet && v && n > 0 &&
-        udp_goes_virtual(fd, k, static_cast<const sockaddr*>(v[0].msg_hdr.msg_name), v[0].msg_hdr.msg_namelen))
-        k = Kind::udp;
+    if (k == Kind::inet && v && n > 0) {
+        const int g = udp_goes_virtual(fd, k, static_cast<const sockaddr*>(v[0].msg_hdr.msg_name), v[0].msg_hdr.msg_namelen);
+        if (g < 0) return -1;
+        if (g > 0) k = Kind::udp;
+    }
     if (k != Kind::udp && !tcp_carrier(k)) return real::sendmmsg(fd, v, n, flags);
     if (!v) return fail(EFAULT);
     unsigned i = 0;

@@ -26,7 +26,11 @@ int swap_in(int fd, int carrier, const FdEntry& e) noexcept;
 // Re-applies buffer and timeout options recorded on the kernel socket to a fresh carrier.
 void apply_carrier_options(int s, const FdEntry& e) noexcept;
 ztctl::NameAddr wildcard_for(int domain) noexcept;
-bool dest_is_virtual(const ztctl::NameAddr& dst) noexcept;
+// Where a connect or send to `dst` goes. `refused`: it is meant for the virtual network (inside a
+// range the program was started with, or anything not loopback in strict mode) but no node can
+// carry it, so it fails with ENETUNREACH rather than go out on the physical network.
+enum class DestRoute { kernel, virtual_net, refused };
+DestRoute dest_route(const ztctl::NameAddr& dst) noexcept;
 
 // connect.cpp
 int on_connect(int fd, const sockaddr* sa, socklen_t len) noexcept;

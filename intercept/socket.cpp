@@ -1,5 +1,6 @@
 // socket()/socketpair(), recognising fds we did not create (inherited across exec, received by
 // SCM_RIGHTS, created by raw syscalls), and the swap of a carrier in behind an app fd.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -132,6 +133,23 @@ void adopt_inherited() noexcept {
     closedir(d);
 }
 
+namespace {
+DestRoute refuse(const ztctl::NameAddr& dst, const char* why) {
+    char ip[INET6_ADDRSTRLEN] = "?";
+    inet_ntop(dst.family == 6 ? AF_INET6 : AF_INET, dst.ip, ip, sizeof ip);
+    // Once per destination and reason in a row: a client that retries in a loop says it once.
+    static char last[INET6_ADDRSTRLEN + 64];
+    char key[sizeof last];
+    snprintf(key, sizeof key, "%s %s", ip, why);
+    if (strcmp(key, last) == 0) return DestRoute::refused;
+    snprintf(last, sizeof last, "%s", key);
+    log_problem("%s is on the virtual network, but %s (home %s, see ztnode.log there): refused, not sent to the "
+                "physical network",
+                ip, why, g_cfg.home);
+    return DestRoute::refused;
+}
+}  // namespace
+
 ztctl::NameAddr wildcard_for(int domain) noexcept {
     ztctl::NameAddr a;
     std::memset(&a, 0, sizeof a);
@@ -139,10 +157,19 @@ ztctl::NameAddr wildcard_for(int domain) noexcept {
     return a;
 }
 
-bool dest_is_virtual(const ztctl::NameAddr& dst) noexcept {
-    if (!dest_needs_table(dst)) return false;
+DestRoute dest_route(const ztctl::NameAddr& dst) noexcept {
+    if (!dest_needs_table(dst)) return DestRoute::kernel;
     const RouteTable* t = ctl::routes();
-    return t && classify_dest(*t, dst) == Route::virtual_net;
+    if (t) {
+        if (classify_dest(*t, dst) == Route::virtual_net) return DestRoute::virtual_net;
+        // Strict: while a network has no address yet, its range is unknown; nothing leaves.
+        if (g_cfg.strict && t->incomplete) return refuse(dst, "a network has no address yet (strict mode)");
+        if (classify_dest(g_cfg.known, dst) == Route::virtual_net) return refuse(dst, "its network is not up");
+        return DestRoute::kernel;
+    }
+    if (g_cfg.strict) return refuse(dst, "the node cannot be reached (strict mode)");
+    if (classify_dest(g_cfg.known, dst) == Route::virtual_net) return refuse(dst, "the node cannot be reached");
+    return DestRoute::kernel;
 }
 
 void apply_carrier_options(int s, const FdEntry& e) noexcept {

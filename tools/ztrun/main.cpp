@@ -5,6 +5,7 @@
 //
 //   ztrun [-H home] [-n nwid[=ip/len]]... [-p peer@endpoint]... [--port N] [--wait S]
 //         [--wildcard virtual|kernel] [-q] [-d] [--] prog args...
+#include <arpa/inet.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,12 +36,38 @@ void usage(FILE* out) {
                  "                          address or an identity.public\n"
                  "      --port N            the node's UDP port\n"
                  "      --wildcard virtual|kernel  where binds to 0.0.0.0/:: go (default virtual)\n"
-                 "  -q, --quiet             say nothing while waiting for the networks\n"
+                 "      --strict            while the virtual network is not up, nothing but loopback goes\n"
+                 "                          through the kernel (calls fail with ENETUNREACH)\n"
+                 "  -q, --quiet             say nothing while waiting for the networks, and let the\n"
+                 "                          program's stderr carry no problems of the network\n"
                  "  -d, --debug             debug logs in the home (intercept.log)\n"
                  "  -h, --help              this help\n");
 }
 
 bool exists(const std::string& p) { return access(p.c_str(), R_OK) == 0; }
+
+// "nwid" or "nwid=ip/len[=ip/len...]" (spaces work as separators too): the reason it is not, or "".
+std::string check_network(const std::string& spec) {
+    size_t end = spec.find_first_of("= ");
+    const std::string id = spec.substr(0, end);
+    if (id.size() != 16 || id.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+        return "'" + id + "' is not a network id (16 hex digits)";
+    while (end != std::string::npos && end < spec.size()) {
+        const size_t start = end + 1;
+        end = spec.find_first_of("= ", start);
+        const std::string pfx = spec.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (pfx.empty()) continue;
+        const size_t slash = pfx.find('/');
+        unsigned char buf[16];
+        const std::string ip = pfx.substr(0, slash);
+        const bool v4 = inet_pton(AF_INET, ip.c_str(), buf) == 1, v6 = !v4 && inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+        char* e = nullptr;
+        const long len = slash == std::string::npos ? -1 : std::strtol(pfx.c_str() + slash + 1, &e, 10);
+        if ((!v4 && !v6) || len < 0 || (e && *e) || len > (v4 ? 32 : 128))
+            return "'" + pfx + "' is not an address with a prefix length (10.147.17.5/24, fd00::5/88)";
+    }
+    return "";
+}
 
 std::string self_dir() {
     char buf[PATH_MAX];
@@ -152,7 +179,7 @@ const char* unwrappable(const std::string& path) {
 int main(int argc, char** argv) {
     std::string home, port, wildcard;
     std::vector<std::string> networks, peers;
-    bool debug = false, quiet = false;
+    bool debug = false, quiet = false, strict = false;
     int wait_s = 60;
     int i = 1;
     auto value = [&](const char* opt) -> std::string {
@@ -173,6 +200,12 @@ int main(int argc, char** argv) {
             home = value("-H");
         } else if (a == "-n" || a == "--network") {
             networks.push_back(value("-n"));
+            if (const std::string why = check_network(networks.back()); !why.empty()) {
+                std::fprintf(stderr, "ztrun: -n %s: %s\n", networks.back().c_str(), why.c_str());
+                return 2;
+            }
+        } else if (a == "--strict") {
+            strict = true;
         } else if (a == "-p" || a == "--peer") {
             peers.push_back(value("-p"));
         } else if (a == "--port") {
@@ -231,6 +264,10 @@ int main(int argc, char** argv) {
     if (!port.empty()) setenv("ZT_PORT", port.c_str(), 1);
     if (!wildcard.empty()) setenv("ZT_BIND_WILDCARD", wildcard.c_str(), 1);
     if (debug) setenv("ZT_LOG_LEVEL", "debug", 1);
+    if (strict) setenv("ZT_STRICT", "1", 1);
+    // Problems of the network reach the program's stderr in one line (the shim says nothing
+    // there under a bare LD_PRELOAD).
+    if (!quiet) setenv("ZT_VERBOSE", "1", 1);
 
     // The networks: from -n, else those the environment names.
     if (networks.empty())
@@ -251,6 +288,9 @@ int main(int argc, char** argv) {
         o.wait_s = wait_s;
         o.quiet = quiet;
         if (int rc = ztrun::join_and_wait(o)) return rc;
+        // The ranges the networks have now stay virtual for the program even if the node goes
+        // away: its calls to them fail instead of going out on the physical network.
+        if (!o.routes.empty()) setenv("ZT_ROUTES", o.routes.c_str(), 1);
     }
 
     std::string preload = lib;

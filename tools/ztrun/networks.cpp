@@ -98,7 +98,7 @@ std::string explain(const std::string& nwid, const State& st) {
 
 }  // namespace
 
-int join_and_wait(const Options& o) {
+int join_and_wait(Options& o) {
     const uint64_t hash = zt::stack::home_hash_of(o.home);
     std::string answer, error;
     if (!zt::link::query_status(hash, "networks", answer, error)) {
@@ -174,7 +174,13 @@ int join_and_wait(const Options& o) {
                 return 1;
             }
         }
-        if (all_up) return 0;
+        if (all_up) {
+            for (const auto& id : ids) {
+                const State st = network_state(hash, id);
+                if (!st.addresses.empty()) o.routes += (o.routes.empty() ? "" : ",") + st.addresses;
+            }
+            return 0;
+        }
         usleep(100 * 1000);
     }
 }

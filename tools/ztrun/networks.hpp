@@ -14,10 +14,11 @@ struct Options {
     std::vector<std::string> networks;  // "nwid" or "nwid=ip/len..." as given to -n
     int wait_s = 60;
     bool quiet = false;
+    std::string routes;                 // out: "ip/len,..." of every network once up
 };
 
 // Starts the node if needed, joins each network and waits. 0 when all are up; otherwise prints
 // one line on stderr saying which network is not up and why, and returns 1.
-int join_and_wait(const Options& o);
+int join_and_wait(Options& o);
 
 }  // namespace ztrun
