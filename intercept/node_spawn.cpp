@@ -54,7 +54,8 @@ int spawn_node() noexcept {
     if (!find_node_binary(path, sizeof path)) concat(path, sizeof path, "ztnode", "");  // on $PATH
 
     char errpath[PATH_MAX + 32];
-    if (!concat(errpath, sizeof errpath, g_cfg.home, "/ztnode.stderr")) concat(errpath, sizeof errpath, "/dev/null", "");
+    if (!concat(errpath, sizeof errpath, g_cfg.home, "/ztnode.stderr"))
+        concat(errpath, sizeof errpath, "/dev/null", "");
 
     // The daemon's forking ancestors and the daemon itself are orphaned on their way out; the
     // kernel gives orphans to the nearest child subreaper above them, or to the pid namespace's

@@ -90,7 +90,8 @@ const unsigned long kZero[4] = {};
     // SIGKILL and SIGSTOP refuse (EINVAL): harmless.
     for (int sig = 1; sig < NSIG; ++sig) syscall(SYS_rt_sigaction, sig, kZero, nullptr, kSigsetBytes);
 
-    const long pid = syscall(SYS_clone, static_cast<unsigned long>(SIGCHLD), 0UL, 0UL, 0UL, 0UL);  // fork() minus atfork handlers
+    // fork(), minus glibc's atfork handlers (the shim's would take a mutex the copy holds).
+    const long pid = syscall(SYS_clone, static_cast<unsigned long>(SIGCHLD), 0UL, 0UL, 0UL, 0UL);
     if (pid == 0) {
         syscall(SYS_rt_sigprocmask, SIG_SETMASK, kZero, nullptr, kSigsetBytes);
         syscall(SYS_execve, p.path, p.argv, p.envp);
