@@ -19,6 +19,7 @@
 #include "intercept/names.hpp"
 #include "intercept/own_fds.hpp"
 #include "intercept/privileges.hpp"
+#include "intercept/quiet_spawn.hpp"
 #include "intercept/real.hpp"
 
 namespace zti::ctl {
@@ -36,6 +37,9 @@ int g_table_next = 0;              // guarded by g_mu
 
 constexpr int kReplyTimeoutMs = 10000;
 constexpr int kSpawnWaitMs = 10000;
+// Once the node answers, how long its starter gets to exit (`ztnode --daemonize` exits right after
+// forking the daemon, which happens once the node serves).
+constexpr int kStarterExitMs = 2000;
 constexpr int kNodeDownRetryMs = 30000;
 // How old a route table may get before the next routing decision asks the node again: networks
 // get their addresses from a controller, and configurations change while programs run.
@@ -51,6 +55,29 @@ int64_t mono_ms() {
 void sleep_ms(int ms) {
     timespec ts{ms / 1000, long(ms % 1000) * 1000000L};
     nanosleep(&ts, nullptr);
+}
+
+// Starters not reaped yet (guarded by g_mu): one slower to exit than kStarterExitMs, or than
+// kSpawnWaitMs when the node never answered. Reaped without waiting before each connection;
+// forgotten in a forked child, whose children they are not.
+int g_unreaped[4] = {-1, -1, -1, -1};
+
+void reap_quiet_children_locked() {
+    for (int& pid : g_unreaped) {
+        if (pid < 0) continue;
+        int st = 0;
+        const pid_t w = wait_quiet_child(pid, &st, WNOHANG);
+        if (w == pid || (w < 0 && errno == ECHILD)) pid = -1;
+    }
+}
+
+void keep_unreaped_locked(int pid) {
+    for (int& slot : g_unreaped)
+        if (slot < 0) {
+            slot = pid;
+            return;
+        }
+    ZTI_DEBUG("ctl: starter %d left unreaped (four others are)", pid);
 }
 
 struct Lock {
@@ -265,36 +292,56 @@ int try_connect_node() {
     return s;
 }
 
+// Caller holds g_mu. Starts the node (node_spawn.cpp) and connects to it: the fd, or -1. The
+// starter (a quiet child) is reaped here: it exits once the node serves, or at once if the node
+// failed or another one serves the home. One that lags is kept for a later reaping.
+int start_node_locked() {
+    const int pid = spawn_node();
+    if (pid < 0) {
+        ZTI_DEBUG("ctl: could not spawn the node");
+        return -1;
+    }
+    int s = -1;
+    bool exited = false;
+    int64_t deadline = mono_ms() + kSpawnWaitMs;
+    int delay = 5;
+    for (;;) {
+        sleep_ms(delay);
+        delay = delay * 2 > 200 ? 200 : delay * 2;
+        if (!exited) {
+            int st = 0;
+            const pid_t w = wait_quiet_child(pid, &st, WNOHANG);
+            if (w == pid || (w < 0 && errno == ECHILD)) {
+                exited = true;
+                if (w == pid && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+                    ZTI_DEBUG("ctl: node start failed (status %d)", st);
+                    break;
+                }
+            }
+        }
+        if (s < 0 && (s = try_connect_node()) >= 0) {
+            const int64_t starter_deadline = mono_ms() + kStarterExitMs;
+            if (starter_deadline < deadline) deadline = starter_deadline;
+            delay = 1;
+        }
+        if (s >= 0 && exited) break;
+        if (mono_ms() >= deadline) break;
+    }
+    if (!exited) keep_unreaped_locked(pid);
+    return s;
+}
+
 // Caller holds g_mu. Connects (spawning the node if nobody listens) and says hello.
 bool connect_locked() {
     if (connection_alive()) return true;
     drop_connection();
+    reap_quiet_children_locked();
     const int64_t now = mono_ms();
     if (now < g_down_until_ms) return false;
     int s = try_connect_node();
     if (s < 0 && (errno == ECONNREFUSED || errno == ENOENT || errno == EAGAIN)) {
-        const int pid = spawn_node();
-        ZTI_DEBUG("ctl: no node listening; spawned intermediate pid %d", pid);
-        bool reaped = false;
-        const int64_t deadline = pid < 0 ? 0 : mono_ms() + kSpawnWaitMs;
-        int delay = 5;
-        while (s < 0 && mono_ms() < deadline) {
-            if (!reaped) {
-                int st = 0;
-                const pid_t w = waitpid(pid, &st, WNOHANG);
-                if (w == pid || (w < 0 && errno == ECHILD)) {
-                    reaped = true;
-                    if (w == pid && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-                        ZTI_DEBUG("ctl: node start failed (status %d)", st);
-                        break;
-                    }
-                }
-            }
-            sleep_ms(delay);
-            delay = delay * 2 > 200 ? 200 : delay * 2;
-            s = try_connect_node();
-        }
-        if (pid < 0 && s < 0) ZTI_DEBUG("ctl: could not spawn the node");
+        ZTI_DEBUG("ctl: no node listening; starting one");
+        s = start_node_locked();
     }
     if (s < 0) {
         ZTI_DEBUG("ctl: no node reachable for %s", g_cfg.home);
@@ -374,6 +421,7 @@ void atfork_prepare() noexcept { pthread_mutex_lock(&g_mu); }
 void atfork_parent() noexcept { pthread_mutex_unlock(&g_mu); }
 void atfork_child() noexcept {
     g_pid = int(getpid());
+    for (int& pid : g_unreaped) pid = -1;
     pthread_mutex_unlock(&g_mu);
     // The child opens its own control connection on first need; the parent's stays the parent's.
     const int fd = own_fd(OwnFd::control);

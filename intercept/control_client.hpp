@@ -32,7 +32,8 @@ bool peer_is_us(int fd) noexcept;
 
 uint64_t random_id() noexcept;
 
-// Spawns the node (node_spawn.cpp); returns the pid of the intermediate child or -1.
+// Starts the node (node_spawn.cpp): returns the pid of the quiet child (quiet_spawn.hpp) that runs
+// `ztnode --daemonize` and exits when it does (once the node serves), or -1.
 int spawn_node() noexcept;
 
 void atfork_prepare() noexcept;

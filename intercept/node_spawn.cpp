@@ -1,23 +1,20 @@
-// Starting the node: posix_spawn of `ztnode --daemonize` (ZT_NODE_BIN, or the binary beside this
-// library, or ../tools/ztnode/ztnode in the build tree), with LD_PRELOAD removed from its
-// environment, stdin/stdout on /dev/null, stderr appended to $ZT_HOME/ztnode.stderr, default
-// signal dispositions and mask, and no fd of the app inherited.
+// Starting the node: `ztnode --daemonize` (ZT_NODE_BIN, or the binary beside this library, or
+// ../tools/ztnode/ztnode in the build tree, else $PATH) through quiet_spawn (a quiet child of the
+// app runs it: no SIGCHLD, invisible to the app's wait calls), with stdin/stdout on /dev/null and
+// stderr appended to $ZT_HOME/ztnode.stderr.
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 #include "intercept/config.hpp"
 #include "intercept/control_client.hpp"
 #include "intercept/log.hpp"
-
-extern char** environ;
+#include "intercept/quiet_spawn.hpp"
 
 namespace zti::ctl {
 namespace {
@@ -54,52 +51,28 @@ bool find_node_binary(char* out, size_t cap) {
 
 int spawn_node() noexcept {
     char path[PATH_MAX];
-    const bool found = find_node_binary(path, sizeof path);
-    if (!found) concat(path, sizeof path, "ztnode", "");  // last resort: $PATH
-
-    size_t n = 0;
-    for (char** e = environ; e && *e; ++e) ++n;
-    char** envp = static_cast<char**>(calloc(n + 1, sizeof(char*)));
-    if (!envp) return -1;
-    size_t k = 0;
-    for (char** e = environ; e && *e; ++e)
-        if (strncmp(*e, "LD_PRELOAD=", 11) != 0) envp[k++] = *e;
-    envp[k] = nullptr;
+    if (!find_node_binary(path, sizeof path)) concat(path, sizeof path, "ztnode", "");  // on $PATH
 
     char errpath[PATH_MAX + 32];
-    if (!concat(errpath, sizeof errpath, g_cfg.home, "/ztnode.stderr")) concat(errpath, sizeof errpath, "/dev/null", "");
+    if (!concat(errpath, sizeof errpath, g_cfg.home, "/ztnode.stderr"))
+        concat(errpath, sizeof errpath, "/dev/null", "");
 
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, errpath, O_WRONLY | O_APPEND | O_CREAT, 0600);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-    sigset_t mask, def;
-    sigemptyset(&mask);
-    sigfillset(&def);
-    posix_spawnattr_setsigmask(&attr, &mask);
-    posix_spawnattr_setsigdefault(&attr, &def);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    // The daemon's forking ancestors and the daemon itself are orphaned on their way out; the
+    // kernel gives orphans to the nearest child subreaper above them, or to the pid namespace's
+    // init. If that is the app, it sees them (docs/ARCHITECTURE.md, "The node's life").
+    int subreaper = 0;
+    if ((prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0) == 0 && subreaper) || getpid() == 1)
+        ZTI_DEBUG("the app is a child subreaper or pid 1: the node's daemon will be its child");
 
     char arg0[] = "ztnode";
     char arg1[] = "--daemonize";
     char* argv[] = {arg0, arg1, nullptr};
-    pid_t pid = -1;
-    const int err = found ? posix_spawn(&pid, path, &fa, &attr, argv, envp)
-                          : posix_spawnp(&pid, path, &fa, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    free(envp);
-    if (err != 0) {
-        ZTI_DEBUG("spawn %s failed: %s", path, strerror(err));
+    const pid_t pid = quiet_spawn(QuietSpawn{path, argv, errpath});
+    if (pid < 0) {
+        ZTI_DEBUG("spawn %s failed: %s", path, strerror(errno));
         return -1;
     }
-    ZTI_DEBUG("spawned %s --daemonize (pid %d)", path, int(pid));
+    ZTI_DEBUG("spawned %s --daemonize (quiet child %d)", path, int(pid));
     return int(pid);
 }
 

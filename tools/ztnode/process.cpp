@@ -91,7 +91,7 @@ bool daemonize(std::string& error) {
         error = std::string("fork: ") + std::strerror(errno);
         return false;
     }
-    if (p > 0) ::_exit(0);  // the spawning app reaps this one
+    if (p > 0) ::_exit(0);  // our starter's parent reaps this one
     ::setsid();
     p = ::fork();
     if (p < 0) ::_exit(1);

@@ -20,9 +20,11 @@ LockResult acquire_lock(const std::string& path, uint64_t home_hash, int wait_ms
 // True if something accepts connections on the node's control socket for `home_hash`.
 bool control_socket_answers(uint64_t home_hash);
 
-// Double fork + setsid; the calling process and the intermediate child _exit(0) (so the
-// spawning app can waitpid the process it started), the grandchild returns with stdio on
-// /dev/null and cwd "/". Returns false (in the original process) if fork failed.
+// Double fork + setsid; the calling process and the intermediate child _exit(0) (so whoever
+// started us, the shim's or ztrun's quiet child, can waitpid the process it started), the
+// grandchild returns with stdio on /dev/null and cwd "/". The two that exit leave the daemon
+// an orphan of the nearest child subreaper or init (docs/ARCHITECTURE.md, "The node's life").
+// Returns false (in the original process) if fork failed.
 bool daemonize(std::string& error);
 
 // spdlog to `path` (append), flushed per line; `level` as in the config. Sets the default logger.

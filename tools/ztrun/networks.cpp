@@ -2,6 +2,7 @@
 // join, and poll its status socket until every network is OK with an address.
 #include "tools/ztrun/networks.hpp"
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "intercept/quiet_spawn.hpp"
 #include "stack/names.hpp"
 #include "tools/ztnode/link/status_server.hpp"
 
@@ -25,23 +27,32 @@ int64_t mono_ms() {
     return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// Runs `ztnode --daemonize`: it returns once the node serves the home (or printed why not).
+// Runs `ztnode --daemonize` through zti::quiet_spawn and waits: it returns once the node serves
+// the home (or printed why not, on our stderr). The quiet child sends no SIGCHLD that could stay
+// pending for the program ztrun becomes. Were ztrun a child subreaper (the flag survives the exec
+// that started it), the daemon and its forking ancestors would be orphaned to it, and so to that
+// program: the flag is off until the starter has exited, when they have gone to the next
+// subreaper up or to init. As pid 1 (a container's init) every orphan is ours: we warn.
 bool start_node(const std::string& node_bin, std::string& error) {
-    pid_t pid = fork();
+    if (getpid() == 1)
+        std::fprintf(stderr, "ztrun: warning: running as pid 1, so the node's daemon becomes the program's child;"
+                             " run under an init (tini, docker run --init) to spare it\n");
+    int subreaper = 0;
+    if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0) != 0) subreaper = 0;
+    if (subreaper) prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+    char arg0[] = "ztnode";
+    char arg1[] = "--daemonize";
+    char* argv[] = {arg0, arg1, nullptr};
+    const pid_t pid = zti::quiet_spawn(zti::QuietSpawn{node_bin.c_str(), argv, nullptr});
+    const int spawn_errno = errno;
+    int status = 0;
+    const bool reaped = pid > 0 && zti::wait_quiet_child(pid, &status, 0) == pid;
+    if (subreaper) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     if (pid < 0) {
-        error = std::string("fork: ") + std::strerror(errno);
+        error = std::string("cannot start ") + node_bin + ": " + std::strerror(spawn_errno);
         return false;
     }
-    if (pid == 0) {
-        unsetenv("LD_PRELOAD");
-        execlp(node_bin.c_str(), "ztnode", "--daemonize", static_cast<char*>(nullptr));
-        std::fprintf(stderr, "ztrun: %s: %s\n", node_bin.c_str(), std::strerror(errno));
-        _exit(127);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!reaped || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         error = "the node did not start (" + node_bin + ")";
         return false;
     }
