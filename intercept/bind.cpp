@@ -22,6 +22,8 @@ uint8_t reuse_of(const FdEntry& e) {
     return uint8_t(e.opt_int(SOL_SOCKET, SO_REUSEADDR, 0) != 0 || e.opt_int(SOL_SOCKET, SO_REUSEPORT, 0) != 0);
 }
 
+uint8_t reuseport_of(const FdEntry& e) { return uint8_t(e.opt_int(SOL_SOCKET, SO_REUSEPORT, 0) != 0); }
+
 uint8_t v6only_of(const FdEntry& e) {
     return uint8_t(e.domain == AF_INET6 && e.opt_int(IPPROTO_IPV6, IPV6_V6ONLY, 0) != 0);
 }
@@ -34,6 +36,7 @@ int reserve_tcp(int fd, const FdEntry& e, const ztctl::NameAddr& local) {
     req.local = local;
     req.reuseaddr = reuse_of(e);
     req.v6only = v6only_of(e);
+    req.reuseport = reuseport_of(e);
     ztctl::BindReply rep{};
     size_t n = 0;
     const int err = ctl::call(&req, sizeof req, &rep, sizeof rep, &n, nullptr);

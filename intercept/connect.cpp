@@ -353,6 +353,8 @@ int on_connect(int fd, const sockaddr* sa, socklen_t len) noexcept {
         const DestRoute r = dest_route(dst);
         if (r == DestRoute::refused) return fail(ENETUNREACH);
         if (r == DestRoute::kernel) return real::connect(fd, sa, len);
+        // A v6-only socket cannot reach a v4-mapped address (the kernel: ENETUNREACH).
+        if (e.domain == AF_INET6 && dst.family == 4 && e.opt_int(IPPROTO_IPV6, IPV6_V6ONLY, 0)) return fail(ENETUNREACH);
         if (e.type == SOCK_STREAM) return start_tcp(fd, e, dst);
         FdEntry u = e;
         const int err = open_udp(fd, u, wildcard_for(e.domain));

@@ -41,6 +41,7 @@ int udp_goes_virtual(int fd, Kind k, const sockaddr* sa, socklen_t len) {
     const DestRoute r = dest_route(dst);
     if (r == DestRoute::refused) return fail(ENETUNREACH);
     if (r == DestRoute::kernel) return 0;
+    if (e.domain == AF_INET6 && dst.family == 4 && e.opt_int(IPPROTO_IPV6, IPV6_V6ONLY, 0)) return fail(ENETUNREACH);
     const int err = open_udp(fd, e, wildcard_for(e.domain));
     if (err) return fail(err);
     return 1;

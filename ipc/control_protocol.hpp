@@ -199,6 +199,7 @@ struct TcpBind {
     NameAddr local;
     uint8_t reuseaddr;
     uint8_t v6only;
+    uint8_t reuseport;                  // SO_REUSEPORT: joins a group bound to the same address
 } __attribute__((packed));
 
 struct BindReply {

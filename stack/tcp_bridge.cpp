@@ -57,7 +57,8 @@ TcpBridge::~TcpBridge() {
     conns_.clear();    // aborts their pcbs
     splices_.clear();
     for (auto& [id, r] : reservations_) {
-        if (r->listening) {
+        if (!r->pcb) continue;  // a member of a SO_REUSEPORT group
+        if (r->pcb->state == LISTEN) {
             tcp_arg(r->pcb, nullptr);
             tcp_accept(r->pcb, nullptr);
         }
@@ -189,7 +190,8 @@ void TcpBridge::start_connect(int fd, const ztctl::PreambleHeader& h) {
     struct tcp_pcb* pcb = nullptr;
     if (h.flags & ztctl::kPreambleBound) {
         auto it = reservations_.find(h.sock_id);
-        if (it == reservations_.end() || it->second->listening) {
+        if (it == reservations_.end() || it->second->listening || !it->second->pcb ||
+            !it->second->members.empty()) {
             fail_connect(fd, h.conn_id, EINVAL, dst);
             return;
         }
@@ -294,6 +296,23 @@ Stack::BindResult TcpBridge::bind(const ztctl::TcpBind& req) {
         res.err = EADDRNOTAVAIL;
         return res;
     }
+    ztctl::NameAddr exact = req.local;
+    if (req.reuseport && want.port != 0)
+        if (Reservation* owner = group_owner_for(exact, req.v6only != 0); owner) {
+            // SO_REUSEPORT: a member of the group, served by the owner's pcb.
+            auto r = std::make_unique<Reservation>();
+            r->sock_id = req.sock_id;
+            r->v6only = req.v6only != 0;
+            r->bound = owner->bound;
+            r->lname = listener_name(ctx_.home_hash(), r->bound, req.sock_id);
+            r->bridge = this;
+            r->reuseport = true;
+            r->owner = owner->sock_id;
+            owner->members.push_back(req.sock_id);
+            res.local = r->bound;
+            reservations_.emplace(req.sock_id, std::move(r));
+            return res;
+        }
     u8_t type = ip.is_v4() ? IPADDR_TYPE_V4 : (wildcard && !req.v6only ? IPADDR_TYPE_ANY : IPADDR_TYPE_V6);
     struct tcp_pcb* pcb = tcp_new_ip_type(type);
     if (!pcb) {
@@ -318,9 +337,46 @@ Stack::BindResult TcpBridge::bind(const ztctl::TcpBind& req) {
     r->bound.port_be = htons(pcb->local_port);
     r->lname = listener_name(ctx_.home_hash(), r->bound, req.sock_id);
     r->bridge = this;
+    r->reuseport = req.reuseport != 0;
     res.local = r->bound;
     reservations_.emplace(req.sock_id, std::move(r));
     return res;
+}
+
+// The reservation holding the pcb of a SO_REUSEPORT group bound to exactly `bound` (port given).
+TcpBridge::Reservation* TcpBridge::group_owner_for(const ztctl::NameAddr& bound, bool v6only) {
+    for (auto& [id, r] : reservations_)
+        if (r->reuseport && r->pcb && !r->owner && r->v6only == v6only &&
+            std::memcmp(&r->bound, &bound, sizeof bound) == 0)
+            return r.get();
+    return nullptr;
+}
+
+// Makes the owner's pcb listen (the first listen() of any member of its group).
+int TcpBridge::ensure_listening(Reservation& owner, int backlog) {
+    if (owner.pcb->state == LISTEN) return 0;
+    err_t err = ERR_OK;
+    struct tcp_pcb* lpcb = tcp_listen_with_backlog_and_err(owner.pcb, u8_t(backlog), &err);
+    if (!lpcb) return errno_from_err(err, ErrWhen::call);
+    owner.pcb = lpcb;  // lwIP freed the bound pcb
+    tcp_arg(lpcb, &owner);
+    tcp_accept(lpcb, &TcpBridge::on_accept_cb);
+    return 0;
+}
+
+// Round-robin over the listening members of the owner's group (itself included).
+TcpBridge::Reservation& TcpBridge::pick_member(Reservation& owner) {
+    const size_t n = owner.members.size() + 1;
+    for (size_t k = 0; k < n; ++k) {
+        const size_t i = owner.next++ % n;
+        if (i == 0) {
+            if (owner.listening) return owner;
+            continue;
+        }
+        auto it = reservations_.find(owner.members[i - 1]);
+        if (it != reservations_.end() && it->second->listening) return *it->second;
+    }
+    return owner;
 }
 
 int TcpBridge::listen(const ztctl::TcpListen& req) {
@@ -334,13 +390,14 @@ int TcpBridge::listen(const ztctl::TcpListen& req) {
         return EINVAL;
     }
     int backlog = std::clamp(req.backlog, 1, 255);
-    err_t err = ERR_OK;
-    struct tcp_pcb* lpcb = tcp_listen_with_backlog_and_err(r.pcb, u8_t(backlog), &err);
-    if (!lpcb) return errno_from_err(err, ErrWhen::call);
-    r.pcb = lpcb;  // lwIP freed the bound pcb
+    Reservation* owner = &r;
+    if (r.owner) {
+        auto o = reservations_.find(r.owner);
+        if (o == reservations_.end()) return EINVAL;
+        owner = o->second.get();
+    }
+    if (int e = ensure_listening(*owner, backlog)) return e;
     r.listening = true;
-    tcp_arg(lpcb, &r);
-    tcp_accept(lpcb, &TcpBridge::on_accept_cb);
     ctx_.logf(LogLevel::info, "tcp listen %s (sock %016llx)", InetAddr::from_name(r.bound).to_string().c_str(),
               (unsigned long long)r.sock_id);
     return 0;
@@ -392,7 +449,7 @@ int TcpBridge::adopt_listeners() {
 err_t TcpBridge::on_accept_cb(void* arg, struct tcp_pcb* newpcb, err_t err) {
     auto* r = static_cast<Reservation*>(arg);
     if (!r || !newpcb || err != ERR_OK) return ERR_VAL;  // lwIP aborts newpcb
-    return r->bridge->handle_accept(*r, newpcb);
+    return r->bridge->handle_accept(r->bridge->pick_member(*r), newpcb);
 }
 
 err_t TcpBridge::handle_accept(Reservation& r, struct tcp_pcb* newpcb) {
@@ -441,7 +498,27 @@ void TcpBridge::close_reservation(uint64_t sock_id) {
     auto it = reservations_.find(sock_id);
     if (it == reservations_.end()) return;
     Reservation& r = *it->second;
-    if (r.listening) {
+    if (r.owner) {  // a group member: the owner's pcb serves the others
+        if (auto o = reservations_.find(r.owner); o != reservations_.end()) std::erase(o->second->members, sock_id);
+        reservations_.erase(it);
+        return;
+    }
+    if (!r.members.empty()) {
+        // The group lives on: its first member takes the pcb over.
+        auto m = reservations_.find(r.members.front());
+        if (m != reservations_.end()) {
+            Reservation& heir = *m->second;
+            heir.pcb = r.pcb;
+            heir.owner = 0;
+            heir.members.assign(r.members.begin() + 1, r.members.end());
+            for (uint64_t id : heir.members)
+                if (auto x = reservations_.find(id); x != reservations_.end()) x->second->owner = heir.sock_id;
+            if (heir.pcb->state == LISTEN) tcp_arg(heir.pcb, &heir);
+            reservations_.erase(it);
+            return;
+        }
+    }
+    if (r.pcb->state == LISTEN) {
         tcp_arg(r.pcb, nullptr);
         tcp_accept(r.pcb, nullptr);
     }

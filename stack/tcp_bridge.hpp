@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "ipc/control_protocol.hpp"
 #include "stack/inet.hpp"
@@ -65,6 +66,12 @@ private:
         UnixName lname;
         KeepaliveOpts keepalive;
         TcpBridge* bridge = nullptr;
+        // SO_REUSEPORT groups: one lwIP pcb per address; the reservation that holds it deals the
+        // accepted connections round-robin among the group's listening members.
+        bool reuseport = false;
+        uint64_t owner = 0;               // a member: the sock_id whose pcb serves the group
+        std::vector<uint64_t> members;    // the owner: the others
+        size_t next = 0;                  // the owner: round-robin position
     };
     struct Pending {
         Reactor::TimerId timer = 0;
@@ -80,6 +87,9 @@ private:
 
     static err_t on_accept_cb(void* arg, struct tcp_pcb* newpcb, err_t err);
     err_t handle_accept(Reservation& r, struct tcp_pcb* newpcb);
+    Reservation* group_owner_for(const ztctl::NameAddr& bound, bool v6only);
+    Reservation& pick_member(Reservation& owner);
+    int ensure_listening(Reservation& owner, int backlog);
 
     int on_t_readable();  // returns the number of connections accepted
     void on_pending(int fd);

@@ -438,6 +438,104 @@ void mapped_checks() {
     close(L);
 }
 
+// Dual stack and port sharing, as the kernel does them: IPV6_V6ONLY both ways, an IPv4 and a
+// v6-only listener on one port, v4-mapped destinations on a v6-only socket, SO_REUSEPORT groups.
+void dualstack_checks() {
+    if (g_family != AF_INET) return;
+    const int probe = socket(AF_INET6, SOCK_STREAM, 0);
+    if (probe < 0) {
+        std::printf("skip dual-stack checks: no IPv6\n");
+        return;
+    }
+    close(probe);
+    int one = 1;
+    sockaddr_storage any6{};
+    any6.ss_family = AF_INET6;
+
+    // A v6-only listener on [::]:P and an IPv4 one on P live side by side; IPv4 clients reach the
+    // IPv4 one.
+    const int L6 = socket(AF_INET6, SOCK_STREAM, 0);
+    setsockopt(L6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    check(opt_int(L6, IPPROTO_IPV6, IPV6_V6ONLY) == 1, "dual: IPV6_V6ONLY reads back 1");
+    const bool b6 = bind(L6, reinterpret_cast<const sockaddr*>(&any6), sizeof(sockaddr_in6)) == 0 && listen(L6, 8) == 0;
+    check(b6, "dual: v6-only listener on [::]");
+    const uint16_t port = port_of(name_of(L6, false));
+    const int L4 = socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_storage a4 = with_port(g_bind, port);
+    check(bind(L4, reinterpret_cast<const sockaddr*>(&a4), len_of(a4)) == 0 && listen(L4, 8) == 0,
+          "dual: IPv4 listener on the port of a v6-only one", "errno %d", errno);
+    const int c4 = socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_storage d4 = with_port(g_target, port);
+    check(connect(c4, reinterpret_cast<const sockaddr*>(&d4), len_of(d4)) == 0, "dual: IPv4 client connects");
+    check(wait_for(L4, POLLIN, 3000) & POLLIN, "dual: the IPv4 listener gets it");
+    check(!(wait_for(L6, POLLIN, 200) & POLLIN), "dual: the v6-only listener does not");
+    close(accept(L4, nullptr, nullptr));
+    close(c4);
+    close(L4);
+
+    // A v6-only socket cannot reach a v4-mapped address.
+    const int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+    setsockopt(c6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    sockaddr_in6 m{};
+    m.sin6_family = AF_INET6;
+    m.sin6_port = htons(port);
+    m.sin6_addr.s6_addr[10] = m.sin6_addr.s6_addr[11] = 0xff;
+    std::memcpy(&m.sin6_addr.s6_addr[12], &reinterpret_cast<sockaddr_in&>(g_target).sin_addr, 4);
+    const int r = connect(c6, reinterpret_cast<const sockaddr*>(&m), sizeof m);
+    check(r < 0 && errno == ENETUNREACH, "dual: v6-only socket to a v4-mapped address: ENETUNREACH", "r %d errno %d", r, errno);
+    close(c6);
+    close(L6);
+
+    // A dual-stack [::] listener holds the IPv4 port too.
+    const int D = socket(AF_INET6, SOCK_STREAM, 0);
+    int zero = 0;
+    setsockopt(D, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+    check(bind(D, reinterpret_cast<const sockaddr*>(&any6), sizeof(sockaddr_in6)) == 0 && listen(D, 8) == 0,
+          "dual: dual-stack listener on [::]");
+    const int B4 = socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_storage a4d = with_port(g_bind, port_of(name_of(D, false)));
+    check(bind(B4, reinterpret_cast<const sockaddr*>(&a4d), len_of(a4d)) < 0 && errno == EADDRINUSE,
+          "dual: IPv4 bind on a dual-stack listener's port: EADDRINUSE", "errno %d", errno);
+    close(B4);
+    close(D);
+
+    // SO_REUSEPORT: two listeners share a port and both take connections; without it, EADDRINUSE.
+    int R[2];
+    uint16_t rport = 0;
+    bool shared = true;
+    for (int i = 0; i < 2; ++i) {
+        R[i] = socket(AF_INET, SOCK_STREAM, 0);
+        setsockopt(R[i], SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+        const sockaddr_storage ra = with_port(g_bind, rport);
+        shared = shared && bind(R[i], reinterpret_cast<const sockaddr*>(&ra), len_of(ra)) == 0 && listen(R[i], 64) == 0;
+        if (i == 0) rport = port_of(name_of(R[0], false));
+    }
+    check(shared, "dual: two SO_REUSEPORT listeners on one port", "errno %d", errno);
+    const int X = socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_storage xa = with_port(g_bind, rport);
+    check(bind(X, reinterpret_cast<const sockaddr*>(&xa), len_of(xa)) < 0 && errno == EADDRINUSE,
+          "dual: a third without SO_REUSEPORT: EADDRINUSE", "errno %d", errno);
+    close(X);
+    int got = 0, clients[16];
+    for (int& c : clients) {
+        c = socket(AF_INET, SOCK_STREAM, 0);
+        const sockaddr_storage rd = with_port(g_target, rport);
+        if (connect(c, reinterpret_cast<const sockaddr*>(&rd), len_of(rd)) != 0) std::printf("# reuseport connect: %d\n", errno);
+    }
+    for (int round = 0; round < 50 && got < 16; ++round)
+        for (int fd : R)
+            if (wait_for(fd, POLLIN, 20) & POLLIN) {
+                const int a = accept(fd, nullptr, nullptr);
+                if (a >= 0) {
+                    ++got;
+                    close(a);
+                }
+            }
+    check(got == 16, "dual: SO_REUSEPORT group accepts every connection", "accepted %d of 16", got);
+    for (int c : clients) close(c);
+    for (int fd : R) close(fd);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -464,6 +562,7 @@ int main(int argc, char** argv) {
     tcp_checks();
     udp_checks();
     if (v6) mapped_checks();
+    if (v6) dualstack_checks();
     std::printf("%s: %d failure(s)\n", g_failures ? "FAILED" : "PASSED", g_failures);
     return g_failures ? 1 : 0;
 }
