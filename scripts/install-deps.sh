@@ -16,6 +16,7 @@ packages=(
   nginx-light redis-server socat netcat-openbsd wrk bind9-dnsutils dnsmasq-base
   # tools the integration tests use
   iproute2 iptables iputils-ping tcpdump procps
+  podman runc catatonit debootstrap uidmap slirp4netns fuse-overlayfs   # test/integration/container.sh
 )
 
 missing=()

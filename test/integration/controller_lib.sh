@@ -3,6 +3,7 @@
 # HTTP API through curl, and members that join with ztrun -n (no static configuration).
 #
 #   start_infra                  root + controller; sets ZT_PLANET, CTL (address), API, TOKEN
+#                                (the root's endpoint in the planet: $ROOT_IP, default 127.0.0.1)
 #   api METHOD PATH [JSON]       the controller API (PATH after /controller); prints the body
 #   new_network JSON             creates a network under the controller; prints its id
 #   authorize NWID NAME [BOOL]   POST .../member/<address of NAME> {"authorized": BOOL}
@@ -12,7 +13,7 @@
 
 start_infra() {
   PR=$((20000 + RANDOM % 20000)); PC=$((PR + 1)); API=$((PR + 2))
-  ZT_PLANET=$(make_planet infra "$TMP/root" "127.0.0.1/$PR")
+  ZT_PLANET=$(make_planet infra "$TMP/root" "${ROOT_IP:-127.0.0.1}/$PR")
   export ZT_PLANET
   start_root "$TMP/root" "$PR" "$ZT_PLANET"
   mkdir -p "$TMP/ctl"; chmod 700 "$TMP/ctl"
