@@ -22,6 +22,10 @@ uint8_t reuse_of(const FdEntry& e) {
     return uint8_t(e.opt_int(SOL_SOCKET, SO_REUSEADDR, 0) != 0 || e.opt_int(SOL_SOCKET, SO_REUSEPORT, 0) != 0);
 }
 
+uint8_t freebind_of(const FdEntry& e) {
+    return uint8_t(e.opt_int(IPPROTO_IP, IP_FREEBIND, 0) != 0 || e.opt_int(IPPROTO_IPV6, IPV6_FREEBIND, 0) != 0);
+}
+
 uint8_t reuseport_of(const FdEntry& e) { return uint8_t(e.opt_int(SOL_SOCKET, SO_REUSEPORT, 0) != 0); }
 
 uint8_t v6only_of(const FdEntry& e) {
@@ -37,6 +41,7 @@ int reserve_tcp(int fd, const FdEntry& e, const ztctl::NameAddr& local) {
     req.reuseaddr = reuse_of(e);
     req.v6only = v6only_of(e);
     req.reuseport = reuseport_of(e);
+    req.freebind = freebind_of(e);
     ztctl::BindReply rep{};
     size_t n = 0;
     const int err = ctl::call(&req, sizeof req, &rep, sizeof rep, &n, nullptr);
@@ -109,6 +114,7 @@ int open_udp(int fd, FdEntry& e, const ztctl::NameAddr& local) noexcept {
     req.local = local;
     req.reuseaddr = reuse_of(e);
     req.v6only = v6only_of(e);
+    req.freebind = freebind_of(e);
     ztctl::BindReply rep{};
     size_t n = 0;
     int pair = -1;
@@ -157,7 +163,8 @@ int on_bind(int fd, const sockaddr* sa, socklen_t len) noexcept {
         ztctl::NameAddr local;
         bool unspec = false;
         const int perr = parse_inet(e.domain, sa, len, local, &unspec);
-        if ((perr && !(unspec && local.family == 4)) || !bind_is_virtual(local)) return real::bind(fd, sa, len);
+        if ((perr && !(unspec && local.family == 4)) || bound_to_device(fd) || !bind_is_virtual(local))
+            return real::bind(fd, sa, len);
         const int err = e.type == SOCK_STREAM ? reserve_tcp(fd, e, local) : open_udp(fd, e, local);
         if (err) return fail(err == ENETUNREACH ? EADDRNOTAVAIL : err);
         return 0;

@@ -334,6 +334,7 @@ int on_connect(int fd, const sockaddr* sa, socklen_t len) noexcept {
     if (k == Kind::none || k == Kind::inet) {
         if (!sa || len < sizeof(sa_family_t) || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
             return real::connect(fd, sa, len);
+        if (k == Kind::inet && bound_to_device(fd)) return real::connect(fd, sa, len);
         ztctl::NameAddr probe;
         if (parse_inet(sa->sa_family, sa, len, probe) != 0) return real::connect(fd, sa, len);
         const DestRoute r = dest_route(probe);

@@ -35,7 +35,7 @@ int udp_goes_virtual(int fd, Kind k, const sockaddr* sa, socklen_t len) {
         (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
         return 0;
     FdEntry e;
-    if (!g_fds.get(fd, e) || e.type != SOCK_DGRAM) return 0;
+    if (!g_fds.get(fd, e) || e.type != SOCK_DGRAM || bound_to_device(fd)) return 0;
     ztctl::NameAddr dst;
     if (parse_inet(e.domain, sa, len, dst) != 0) return 0;
     const DestRoute r = dest_route(dst);

@@ -30,6 +30,9 @@ ztctl::NameAddr wildcard_for(int domain) noexcept;
 // range the program was started with, or anything not loopback in strict mode) but no node can
 // carry it, so it fails with ENETUNREACH rather than go out on the physical network.
 enum class DestRoute { kernel, virtual_net, refused };
+// SO_BINDTODEVICE names a kernel interface: the socket stays the kernel's, which routes it out of
+// that interface only (the virtual network has no kernel device).
+bool bound_to_device(int fd) noexcept;
 DestRoute dest_route(const ztctl::NameAddr& dst) noexcept;
 
 // connect.cpp

@@ -157,6 +157,13 @@ ztctl::NameAddr wildcard_for(int domain) noexcept {
     return a;
 }
 
+bool bound_to_device(int fd) noexcept {
+    FdEntry e;
+    if (!g_fds.get(fd, e)) return false;
+    const StoredOption* o = e.find_opt(SOL_SOCKET, SO_BINDTODEVICE);
+    return o && o->len > 0 && o->value[0] != 0;
+}
+
 DestRoute dest_route(const ztctl::NameAddr& dst) noexcept {
     if (!dest_needs_table(dst)) return DestRoute::kernel;
     const RouteTable* t = ctl::routes();

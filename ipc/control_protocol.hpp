@@ -200,6 +200,7 @@ struct TcpBind {
     uint8_t reuseaddr;
     uint8_t v6only;
     uint8_t reuseport;                  // SO_REUSEPORT: joins a group bound to the same address
+    uint8_t freebind;                   // IP_FREEBIND / IPV6_FREEBIND: an address not (yet) ours
 } __attribute__((packed));
 
 struct BindReply {
@@ -242,6 +243,7 @@ struct UdpOpen {
     NameAddr local;                     // port 0 = ephemeral; ip zero = wildcard
     uint8_t reuseaddr;
     uint8_t v6only;
+    uint8_t freebind;                   // IP_FREEBIND / IPV6_FREEBIND
 } __attribute__((packed));
 
 struct UdpConnect {

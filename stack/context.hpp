@@ -42,6 +42,8 @@ public:
 
     // One of the addresses assigned to us on any network.
     virtual bool is_own_address(const InetAddr& a) const = 0;
+    // Inside a joined network's subnet or managed route (IP_FREEBIND binds there).
+    bool on_virtual_network(const InetAddr& a) const { return netif_for(a) != nullptr; }
     // 0 if lwIP may send to `dst` (on-link on some netif, not ours, not loopback, multicast or
     // unspecified; subnet broadcast only if `allow_broadcast`); otherwise the errno a kernel
     // would give (ENETUNREACH, ...).

@@ -292,7 +292,8 @@ Stack::BindResult TcpBridge::bind(const ztctl::TcpBind& req) {
     }
     InetAddr ip = want.unmapped();
     bool wildcard = ip.is_unspecified();
-    if (!wildcard && !ctx_.is_own_address(ip)) {
+    // IP_FREEBIND: an address of the virtual network that is not ours (yet), as the kernel allows.
+    if (!wildcard && !ctx_.is_own_address(ip) && !(req.freebind && ctx_.on_virtual_network(ip))) {
         res.err = EADDRNOTAVAIL;
         return res;
     }

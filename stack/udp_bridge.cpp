@@ -185,7 +185,7 @@ Stack::UdpOpenResult UdpBridge::open(const ztctl::UdpOpen& req) {
     }
     InetAddr ip = want.unmapped();
     bool wildcard = ip.is_unspecified();
-    if (!wildcard && !ctx_.is_own_address(ip)) {
+    if (!wildcard && !ctx_.is_own_address(ip) && !(req.freebind && ctx_.on_virtual_network(ip))) {
         res.err = EADDRNOTAVAIL;
         return res;
     }

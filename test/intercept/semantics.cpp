@@ -2,7 +2,7 @@
 // LD_PRELOAD=libztintercept.so against a virtual address; both runs must print the same "ok"
 // lines. One line per check; exit status 1 if any check failed.
 //
-//   semantics [--target ADDR] [--bind ADDR] [--no-v6]
+//   semantics [--target ADDR] [--bind ADDR] [--foreign ADDR] [--no-v6]
 //     --target  address the clients connect/send to (default 127.0.0.1); a local address: the
 //               program runs its own listeners and UDP peers
 //     --bind    address the listeners and UDP sockets bind to (default: the target)
@@ -29,6 +29,8 @@ namespace {
 int g_failures = 0;
 sockaddr_storage g_target{}, g_bind{};
 int g_family = AF_INET;
+sockaddr_storage g_foreign{};  // --foreign: an address of the target's network that is not ours
+bool g_have_foreign = false;
 
 void check(bool ok, const char* name, const char* fmt = "", ...) {
     if (ok) {
@@ -536,6 +538,36 @@ void dualstack_checks() {
     for (int fd : R) close(fd);
 }
 
+// IP_FREEBIND: a bind to an address that is not ours fails, unless the option is set.
+void freebind_checks() {
+    if (!g_have_foreign) return;
+    for (int type : {SOCK_STREAM, SOCK_DGRAM}) {
+        const char* t = type == SOCK_STREAM ? "tcp" : "udp";
+        char name[96];
+        const int s = socket(g_foreign.ss_family, type, 0);
+        const sockaddr_storage a = with_port(g_foreign, 0);
+        const int r = bind(s, reinterpret_cast<const sockaddr*>(&a), len_of(a));
+        std::snprintf(name, sizeof name, "freebind: %s bind to a foreign address: EADDRNOTAVAIL", t);
+        check(r < 0 && errno == EADDRNOTAVAIL, name, "r %d errno %d", r, errno);
+        close(s);
+        const int f = socket(g_foreign.ss_family, type, 0);
+        int one = 1;
+        setsockopt(f, g_foreign.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+                   g_foreign.ss_family == AF_INET6 ? IPV6_FREEBIND : IP_FREEBIND, &one, sizeof one);
+        const int r2 = bind(f, reinterpret_cast<const sockaddr*>(&a), len_of(a));
+        std::snprintf(name, sizeof name, "freebind: %s bind with IP_FREEBIND succeeds", t);
+        check(r2 == 0, name, "errno %d", errno);
+        std::snprintf(name, sizeof name, "freebind: %s getsockname is the foreign address", t);
+        check(r2 == 0 && same_ip(name_of(f, false), g_foreign) && port_of(name_of(f, false)) != 0, name, "got %s",
+              str(name_of(f, false)).c_str());
+        if (type == SOCK_STREAM) {
+            std::snprintf(name, sizeof name, "freebind: %s listen on it", t);
+            check(r2 == 0 && listen(f, 4) == 0, name, "errno %d", errno);
+        }
+        close(f);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -547,10 +579,12 @@ int main(int argc, char** argv) {
             target = argv[++i];
         } else if (!std::strcmp(argv[i], "--bind") && i + 1 < argc) {
             bindaddr = argv[++i];
+        } else if (!std::strcmp(argv[i], "--foreign") && i + 1 < argc) {
+            g_have_foreign = parse(argv[++i], g_foreign);
         } else if (!std::strcmp(argv[i], "--no-v6")) {
             v6 = false;
         } else {
-            std::fprintf(stderr, "usage: %s [--target ADDR] [--bind ADDR] [--no-v6]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--target ADDR] [--bind ADDR] [--foreign ADDR] [--no-v6]\n", argv[0]);
             return 2;
         }
     }
@@ -563,6 +597,7 @@ int main(int argc, char** argv) {
     udp_checks();
     if (v6) mapped_checks();
     if (v6) dualstack_checks();
+    freebind_checks();
     std::printf("%s: %d failure(s)\n", g_failures ? "FAILED" : "PASSED", g_failures);
     return g_failures ? 1 : 0;
 }
