@@ -33,9 +33,10 @@ no_node() { [ -z "$(node_pids "$1")" ] || fail "a node was started for $1"; }
 # bare HOME [VAR=value...]: curl into the static network under a bare LD_PRELOAD (its own
 # output silenced: -s), as the user AS_USER (a command prefix) says; prints its stderr.
 AS_USER=()
+BARE_LIB=$LIB
 bare() {
   local home=$1; shift
-  "${AS_USER[@]}" env -u ZT_VERBOSE "$@" ZT_HOME="$home" ZT_NETWORKS="$STATIC" LD_PRELOAD="$LIB" \
+  "${AS_USER[@]}" env -u ZT_VERBOSE "$@" ZT_HOME="$home" ZT_NETWORKS="$STATIC" LD_PRELOAD="$BARE_LIB" \
     curl -s -m 2 -o /dev/null http://10.147.17.2/ 2>&1 || true
 }
 
@@ -105,12 +106,21 @@ expect "garbage identity.secret" 1 \
 expect_bare "garbage identity.secret" "$H" \
   "cannot start the node: $H/identity.secret: not a valid identity (expected address:0:public:secret)" ZT_PORT=0
 
-# 4. No node binary.
+# 4. No node binary: ZT_NODE_BIN names none, or none is found.
 H=$(make_home nobin)
 expect "ZT_NODE_BIN=/nonexistent" 1 "ztrun: cannot start the node: /nonexistent (ZT_NODE_BIN): No such file or directory" \
   env ZT_NODE_BIN=/nonexistent "$ZTRUN" -H "$H" -n "$STATIC" --wait 5 -- true
 expect_bare "ZT_NODE_BIN=/nonexistent" "$H" "cannot start the node: /nonexistent (ZT_NODE_BIN): No such file or directory" \
   ZT_NODE_BIN=/nonexistent
+# ztrun and the library copied to a directory without ztnode, and none on PATH.
+mkdir "$TMP/bin"; cp "$ZTRUN" "$LIB" "$TMP/bin/"
+expect "no ztnode anywhere" 1 \
+  "ztrun: cannot start the node: no ztnode beside libztintercept.so nor on PATH (set ZT_NODE_BIN)" \
+  env PATH=/usr/bin:/bin "$TMP/bin/ztrun" -H "$H" -n "$STATIC" --wait 5 -- true
+BARE_LIB=$TMP/bin/libztintercept.so
+expect_bare "no ztnode anywhere" "$H" "cannot start the node: no ztnode beside libztintercept.so nor on PATH (set ZT_NODE_BIN)" \
+  PATH=/usr/bin:/bin
+BARE_LIB=$LIB
 no_node "$H"
 
 # 5. The node's UDP port is held by another program.

@@ -42,6 +42,35 @@ std::string last_line(const std::string& text) {
     return line;
 }
 
+// Waits for the quiet child `q` while reading `fd` (the node's stderr, until it detaches and puts
+// /dev/null there) into `text`. True with its wait status once reaped.
+bool wait_reading(pid_t q, int fd, std::string& text, int& status) {
+    bool open = true;
+    // Takes what the pipe holds, waiting up to `ms` for the first bytes; `open` false at EOF.
+    auto drain = [&](int ms) {
+        pollfd p{fd, POLLIN, 0};
+        while (open && poll(&p, 1, ms) > 0) {
+            char buf[1024];
+            const ssize_t n = read(fd, buf, sizeof buf);
+            if (n > 0 && text.size() < 16384) text.append(buf, size_t(n));
+            open = n > 0 || (n < 0 && errno == EINTR);
+            ms = 0;
+        }
+    };
+    for (;;) {
+        if (open) {
+            drain(50);
+        } else {
+            usleep(20 * 1000);
+        }
+        const pid_t w = zti::wait_quiet_child(q, &status, WNOHANG);
+        if (w < 0) return false;
+        if (w == q) break;
+    }
+    drain(0);  // what it wrote just before exiting
+    return true;
+}
+
 // Runs `ztnode --daemonize` through zti::quiet_spawn and waits: it returns once the node serves
 // the home, or with `error` set to the reason it gave (its last line on stderr, which a pipe
 // brings here). The quiet child sends no SIGCHLD that could stay pending for the program ztrun
@@ -80,33 +109,9 @@ bool start_node(const Options& o, std::string& error) {
     const pid_t pid = zti::quiet_spawn(spawn);
     const int spawn_errno = errno;
     close(err_pipe[1]);
-    // Read while waiting: the node's stderr is the pipe until it detaches (then /dev/null).
     std::string text;
-    bool open = true;
-    // Takes what the pipe holds, waiting up to `ms` for something; false at EOF.
-    auto drain = [&](int ms) {
-        pollfd p{err_pipe[0], POLLIN, 0};
-        while (open && poll(&p, 1, ms) > 0) {
-            char buf[1024];
-            const ssize_t n = read(err_pipe[0], buf, sizeof buf);
-            if (n > 0 && text.size() < 16384) text.append(buf, size_t(n));
-            open = n > 0 || (n < 0 && errno == EINTR);
-            ms = 0;
-        }
-    };
     int status = 0;
-    bool reaped = false;
-    while (pid > 0 && !reaped) {
-        if (open) {
-            drain(50);
-        } else {
-            usleep(20 * 1000);
-        }
-        const pid_t w = zti::wait_quiet_child(pid, &status, WNOHANG);
-        reaped = w == pid;
-        if (w < 0) break;
-    }
-    drain(0);
+    const bool reaped = pid > 0 && wait_reading(pid, err_pipe[0], text, status);
     close(err_pipe[0]);
     if (subreaper) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     if (pid < 0) {
