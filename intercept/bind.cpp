@@ -67,7 +67,8 @@ bool bind_is_virtual(const ztctl::NameAddr& local) {
     if (!t) {
         // No node: a wrapped server still works on the kernel, except in strict mode, where the
         // bind goes the virtual way and fails (EADDRNOTAVAIL) rather than listen on the host.
-        if (g_cfg.strict) log_problem("bind refused: the node of %s cannot be reached (strict mode)", g_cfg.home);
+        if (g_cfg.strict && !ctl::start_failure_reported())
+            log_problem("bind refused: the node of %s cannot be reached (strict mode)", g_cfg.home);
         return g_cfg.strict;
     }
     return classify_bind(*t, local, g_cfg.wildcard) == Route::virtual_net;

@@ -296,11 +296,9 @@ int try_connect_node() {
 // starter (a quiet child) is reaped here: it exits once the node serves, or at once if the node
 // failed or another one serves the home. One that lags is kept for a later reaping.
 int start_node_locked() {
-    const int pid = spawn_node();
-    if (pid < 0) {
-        ZTI_DEBUG("ctl: could not spawn the node");
-        return -1;
-    }
+    long stderr_offset = 0;
+    const int pid = spawn_node(&stderr_offset);
+    if (pid < 0) return -1;
     int s = -1;
     bool exited = false;
     int64_t deadline = mono_ms() + kSpawnWaitMs;
@@ -315,6 +313,7 @@ int start_node_locked() {
                 exited = true;
                 if (w == pid && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
                     ZTI_DEBUG("ctl: node start failed (status %d)", st);
+                    report_start_failure(st, stderr_offset);
                     break;
                 }
             }
@@ -325,7 +324,10 @@ int start_node_locked() {
             delay = 1;
         }
         if (s >= 0 && exited) break;
-        if (mono_ms() >= deadline) break;
+        if (mono_ms() >= deadline) {
+            if (s < 0) report_start_failure(-1, stderr_offset);
+            break;
+        }
     }
     if (!exited) keep_unreaped_locked(pid);
     return s;
@@ -355,6 +357,7 @@ bool connect_locked() {
         return false;
     }
     g_down_until_ms = 0;
+    node_reached();
     return true;
 }
 

@@ -33,8 +33,16 @@ bool peer_is_us(int fd) noexcept;
 uint64_t random_id() noexcept;
 
 // Starts the node (node_spawn.cpp): returns the pid of the quiet child (quiet_spawn.hpp) that runs
-// `ztnode --daemonize` and exits when it does (once the node serves), or -1.
-int spawn_node() noexcept;
+// `ztnode --daemonize` and exits when it does (once the node serves), or -1 (the reason said
+// through log_problem). *stderr_offset: where what this start writes to ztnode.stderr begins.
+int spawn_node(long* stderr_offset) noexcept;
+// After a start that failed: the quiet child's wait status, or -1 if the node did not answer in
+// time. Says why in one log_problem line (the node's own last line on its stderr if it wrote one).
+void report_start_failure(int status, long stderr_offset) noexcept;
+// True once a reason the node cannot start was said, until a node is reached again: lines that
+// would only say "the node cannot be reached" are left out then.
+bool start_failure_reported() noexcept;
+void node_reached() noexcept;
 
 void atfork_prepare() noexcept;
 void atfork_parent() noexcept;

@@ -51,6 +51,7 @@ struct Plan {
     char* const* argv;
     char* const* envp;
     const char* stderr_path;
+    int stderr_fd;
     int fd_limit;  // for closing fds one by one where close_range is missing (Linux < 5.9)
 };
 
@@ -79,7 +80,12 @@ const unsigned long kZero[4] = {};
 [[noreturn]] void run_q(const Plan& p) {
     syscall(SYS_setsid);  // out of the caller's process group: no terminal signal, no job control
     syscall(SYS_prctl, PR_SET_NAME, "zt-starter", 0, 0, 0);
-    if (p.stderr_path) {
+    if (p.stderr_fd >= 0) {
+        // First, so that opening /dev/null cannot take its number.
+        if (p.stderr_fd != 2) syscall(SYS_dup3, p.stderr_fd, 2, 0);
+        if (!open_onto(0, "/dev/null", O_RDONLY)) syscall(SYS_close, 0);
+        if (!open_onto(1, "/dev/null", O_WRONLY)) syscall(SYS_close, 1);
+    } else if (p.stderr_path) {
         if (!open_onto(0, "/dev/null", O_RDONLY)) syscall(SYS_close, 0);
         if (!open_onto(1, "/dev/null", O_WRONLY)) syscall(SYS_close, 1);
         if (!open_onto(2, p.stderr_path, O_WRONLY | O_APPEND | O_CREAT) && !open_onto(2, "/dev/null", O_WRONLY))
@@ -131,7 +137,8 @@ pid_t quiet_spawn(const QuietSpawn& spawn) noexcept {
 
     rlimit nofile{};
     const bool small = getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < (1u << 20);
-    const Plan plan{path, spawn.argv, envp, spawn.stderr_path, small ? int(nofile.rlim_cur) : (1 << 20)};
+    const Plan plan{path, spawn.argv, envp, spawn.stderr_path, spawn.stderr_fd,
+                    small ? int(nofile.rlim_cur) : (1 << 20)};
 
     // No handler of the caller may run in Q before its dispositions are reset.
     sigset_t all, old;
@@ -144,6 +151,21 @@ pid_t quiet_spawn(const QuietSpawn& spawn) noexcept {
     free(envp);
     errno = err;
     return q;
+}
+
+bool find_executable(const char* name, char* out, size_t cap) noexcept {
+    if (!strchr(name, '/')) {
+        if (search_path(name, out, cap)) return true;
+        errno = ENOENT;
+        return false;
+    }
+    const size_t n = strlen(name);
+    if (n + 1 > cap) {
+        errno = ENAMETOOLONG;
+        return false;
+    }
+    memcpy(out, name, n + 1);
+    return access(out, X_OK) == 0;
 }
 
 pid_t wait_quiet_child(pid_t pid, int* status, int options) noexcept {

@@ -17,7 +17,15 @@ struct QuietSpawn {
     char* const* argv;
     const char* stderr_path;   // the program's stderr (appended to, created 0600) with stdin and
                                // stdout on /dev/null; nullptr: fds 0, 1 and 2 stay the caller's
+    int stderr_fd = -1;        // if >= 0: the program's stderr instead (a pipe the caller reads),
+                               // with stdin and stdout on /dev/null
 };
+
+// The file quiet_spawn would execute for `name`: itself if it has a '/', else the first
+// executable of that name on $PATH. Copies it to `out`; false with errno (ENOENT, EACCES, ...)
+// if it is not executable. The callers check before they start the program, so that a missing
+// binary is named with its reason rather than as an exit status 127.
+bool find_executable(const char* name, char* out, size_t cap) noexcept;
 
 // Starts the program as Q's child, in a session of its own (Q's), with LD_PRELOAD removed from the
 // environment, default signal dispositions, an empty signal mask and no fd of the caller above 2.

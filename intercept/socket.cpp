@@ -134,9 +134,15 @@ void adopt_inherited() noexcept {
 }
 
 namespace {
-DestRoute refuse(const ztctl::NameAddr& dst, const char* why) {
+// `node_down`: refused only because no node answers; when the reason it cannot start was already
+// said (node_spawn.cpp), that line stands for this one too.
+DestRoute refuse(const ztctl::NameAddr& dst, const char* why, bool node_down = false) {
     char ip[INET6_ADDRSTRLEN] = "?";
     inet_ntop(dst.family == 6 ? AF_INET6 : AF_INET, dst.ip, ip, sizeof ip);
+    if (node_down && ctl::start_failure_reported()) {
+        ZTI_DEBUG("%s refused: %s", ip, why);
+        return DestRoute::refused;
+    }
     // Once per destination and reason in a row: a client that retries in a loop says it once.
     static char last[INET6_ADDRSTRLEN + 64];
     char key[sizeof last];
@@ -174,8 +180,8 @@ DestRoute dest_route(const ztctl::NameAddr& dst) noexcept {
         if (classify_dest(g_cfg.known, dst) == Route::virtual_net) return refuse(dst, "its network is not up");
         return DestRoute::kernel;
     }
-    if (g_cfg.strict) return refuse(dst, "the node cannot be reached (strict mode)");
-    if (classify_dest(g_cfg.known, dst) == Route::virtual_net) return refuse(dst, "the node cannot be reached");
+    if (g_cfg.strict) return refuse(dst, "the node cannot be reached (strict mode)", true);
+    if (classify_dest(g_cfg.known, dst) == Route::virtual_net) return refuse(dst, "the node cannot be reached", true);
     return DestRoute::kernel;
 }
 

@@ -1,10 +1,12 @@
 // quiet_spawn: the caller gets no SIGCHLD and its wait calls never see the quiet child; the
 // program runs in a session of its own with stdio on /dev/null, default signal dispositions, an
 // empty mask, no fd of the caller above 2 and no LD_PRELOAD; a program that cannot be executed
-// makes the quiet child exit 127 with a line on its stderr.
+// makes the quiet child exit 127 with a line on its stderr; stderr_fd hands the program a pipe for
+// its stderr; find_executable finds what it would run.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -129,4 +131,49 @@ TEST_CASE("quiet_spawn: a program that cannot be executed: 127, named on its std
     got << f.rdbuf();
     CHECK(got.str() == "cannot execute /nonexistent/program\n");
     unlink(err.c_str());
+}
+
+TEST_CASE("quiet_spawn: stderr_fd carries the program's stderr; stdin and stdout are /dev/null", "[intercept]") {
+    int p[2];
+    REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+    char sh[] = "sh";
+    char c[] = "-c";
+    char body[] = "[ \"$(readlink /proc/$$/fd/1)\" = /dev/null ] && [ \"$(readlink /proc/$$/fd/0)\" = /dev/null ]"
+                  " || exit 3; echo 'ztnode: the reason' >&2; exit 1";
+    char* argv[] = {sh, c, body, nullptr};
+    zti::QuietSpawn spawn{"sh", argv, "/nonexistent/dir/never-used"};
+    spawn.stderr_fd = p[1];
+    const pid_t q = zti::quiet_spawn(spawn);
+    close(p[1]);
+    REQUIRE(q > 0);
+    int st = 0;
+    REQUIRE(zti::wait_quiet_child(q, &st, 0) == q);
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 1);
+    std::string got;
+    char buf[256];
+    for (ssize_t n; (n = read(p[0], buf, sizeof buf)) > 0;) got.append(buf, size_t(n));
+    close(p[0]);
+    CHECK(got == "ztnode: the reason\n");  // EOF came: no copy of the write end stayed open
+}
+
+TEST_CASE("find_executable: a path is checked, a bare name is looked up on PATH", "[intercept]") {
+    char out[PATH_MAX];
+    CHECK(zti::find_executable("sh", out, sizeof out));
+    CHECK(out[0] == '/');
+    CHECK(access(out, X_OK) == 0);
+    errno = 0;
+    CHECK_FALSE(zti::find_executable("/nonexistent/ztnode", out, sizeof out));
+    CHECK(errno == ENOENT);
+    errno = 0;
+    CHECK_FALSE(zti::find_executable("zti-no-such-program-anywhere", out, sizeof out));
+    CHECK(errno == ENOENT);
+    const std::string plain = temp_path("plain");
+    const int fd = open(plain.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);  // a file, not executable
+    REQUIRE(fd >= 0);
+    close(fd);
+    errno = 0;
+    CHECK_FALSE(zti::find_executable(plain.c_str(), out, sizeof out));
+    CHECK(errno == EACCES);
+    unlink(plain.c_str());
 }

@@ -30,18 +30,24 @@ bool ensure_home(const std::string& dir, std::string& real, std::string& error) 
         pos = next;
         if (partial.empty() || partial == "/") continue;
         if (::mkdir(partial.c_str(), 0700) != 0 && errno != EEXIST) {
-            error = partial + ": cannot create directory: " + std::strerror(errno);
+            error = "home " + dir + ": cannot create " + partial + ": " + std::strerror(errno);
             return false;
         }
     }
     struct stat st{};
     if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        error = dir + ": not a directory";
+        error = "home " + dir + ": not a directory";
         return false;
     }
     char buf[PATH_MAX];
     if (!::realpath(dir.c_str(), buf)) {
-        error = dir + ": " + std::strerror(errno);
+        error = "home " + dir + ": " + std::strerror(errno);
+        return false;
+    }
+    // The identity, the lock, the log and the access key are made there.
+    if (::access(buf, W_OK | X_OK) != 0) {
+        error = "home " + std::string(buf) + ": not writable by uid " + std::to_string(::getuid()) + ": " +
+                std::strerror(errno);
         return false;
     }
     real = buf;

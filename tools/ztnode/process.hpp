@@ -7,8 +7,8 @@
 
 namespace zt::node {
 
-// Creates `dir` and missing parents with mode 0700; true if it exists afterwards. On success
-// `real` receives its realpath (the home hash is taken over that).
+// Creates `dir` and missing parents with mode 0700; true if it exists afterwards and this user
+// may write in it. On success `real` receives its realpath (the home hash is taken over that).
 bool ensure_home(const std::string& dir, std::string& real, std::string& error);
 
 enum class LockResult { acquired, held_elsewhere, error };

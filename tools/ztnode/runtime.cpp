@@ -240,7 +240,7 @@ int node_main(int argc, char** argv, const LinkFactory& make_link) {
     }
     std::string real;
     if (!ensure_home(cfg->home, real, error)) {
-        std::fprintf(stderr, "ztnode: ZT_HOME %s\n", error.c_str());
+        std::fprintf(stderr, "ztnode: %s\n", error.c_str());
         return 1;
     }
     cfg->home = real;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "tools/ztnode/config.hpp"
 #include "tools/ztrun/networks.hpp"
 
 namespace {
@@ -65,6 +66,37 @@ std::string check_network(const std::string& spec) {
         const long len = slash == std::string::npos ? -1 : std::strtol(pfx.c_str() + slash + 1, &e, 10);
         if ((!v4 && !v6) || len < 0 || (e && *e) || len > (v4 ? 32 : 128))
             return "'" + pfx + "' is not an address with a prefix length (10.147.17.5/24, fd00::5/88)";
+    }
+    return "";
+}
+
+// "peer" or "peer@ip/port" as ZT_PEERS takes it: the reason it is not, or "".
+std::string check_peer(const std::string& spec) {
+    const size_t at = spec.rfind('@');
+    std::string why;
+    if (at == std::string::npos) zt::node::parse_peer(spec, {}, why);
+    else zt::node::parse_peer(std::string_view(spec).substr(0, at), std::string_view(spec).substr(at + 1), why);
+    return why;
+}
+
+// The node's configuration as the program's node would read it (the home's ztintercept.conf and
+// the ZT_* variables, ours included), checked before anything starts: the reason it is not
+// usable, or "".
+std::string check_config(bool peers_from_args) {
+    std::string error;
+    const auto cfg = zt::node::load_config([](const char* n) { return std::getenv(n); }, error);
+    if (!cfg) return error;
+    // A peer named by its address alone is found through the roots (WHOIS, relaying): with
+    // none, nothing can find it.
+    const char* planet = std::getenv("ZT_PLANET");
+    if (!planet || std::strcmp(planet, "none") != 0) return "";
+    for (const auto& p : cfg->peers) {
+        if (!p.endpoint.is_nil()) continue;
+        const std::string a = p.address.to_string();
+        const std::string lost = ": no endpoint, and without roots (ZT_PLANET=none) nothing can find it: give it as ";
+        if (peers_from_args) return "-p " + a + lost + a + "@IP/PORT";
+        if (std::getenv("ZT_PEERS")) return "ZT_PEERS: peer " + a + lost + a + "@IP/PORT";
+        return cfg->conf_path + ": peer " + a + lost + "'peer = " + a + " IP/PORT'";
     }
     return "";
 }
@@ -200,7 +232,9 @@ int main(int argc, char** argv) {
             home = value("-H");
         } else if (a == "-n" || a == "--network") {
             networks.push_back(value("-n"));
-            if (const std::string why = check_network(networks.back()); !why.empty()) {
+            std::string why = check_network(networks.back());
+            if (why.empty()) zt::node::parse_network(networks.back(), why);  // loopback, multicast, ...
+            if (!why.empty()) {
                 std::fprintf(stderr, "ztrun: -n %s: %s\n", networks.back().c_str(), why.c_str());
                 return 2;
             }
@@ -208,8 +242,18 @@ int main(int argc, char** argv) {
             strict = true;
         } else if (a == "-p" || a == "--peer") {
             peers.push_back(value("-p"));
+            if (const std::string why = check_peer(peers.back()); !why.empty()) {
+                std::fprintf(stderr, "ztrun: -p %s: %s\n", peers.back().c_str(), why.c_str());
+                return 2;
+            }
         } else if (a == "--port") {
             port = value("--port");
+            char* end = nullptr;
+            const long n = std::strtol(port.c_str(), &end, 10);
+            if (port.empty() || *end || n < 0 || n > 65535) {
+                std::fprintf(stderr, "ztrun: --port takes a UDP port (0..65535; 0: any)\n");
+                return 2;
+            }
         } else if (a == "--wildcard") {
             wildcard = value("--wildcard");
             if (wildcard != "virtual" && wildcard != "kernel") {
@@ -268,6 +312,10 @@ int main(int argc, char** argv) {
     // Problems of the network reach the program's stderr in one line (the shim says nothing
     // there under a bare LD_PRELOAD).
     if (!quiet) setenv("ZT_VERBOSE", "1", 1);
+    if (const std::string why = check_config(!peers.empty()); !why.empty()) {
+        std::fprintf(stderr, "ztrun: %s\n", why.c_str());
+        return 2;
+    }
 
     // The networks: from -n, else those the environment names.
     if (networks.empty())

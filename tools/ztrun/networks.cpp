@@ -2,6 +2,9 @@
 // join, and poll its status socket until every network is OK with an address.
 #include "tools/ztrun/networks.hpp"
 
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -10,6 +13,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -27,36 +31,105 @@ int64_t mono_ms() {
     return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// The last line of what the node wrote on stderr, without its "ztnode: " prefix.
+std::string last_line(const std::string& text) {
+    size_t end = text.find_last_not_of("\r\n");
+    if (end == std::string::npos) return {};
+    const size_t nl = text.rfind('\n', end);
+    const size_t start = nl == std::string::npos ? 0 : nl + 1;
+    std::string line = text.substr(start, end + 1 - start);
+    if (line.rfind("ztnode: ", 0) == 0) line.erase(0, 8);
+    return line;
+}
+
+// Waits for the quiet child `q` while reading `fd` (the node's stderr, until it detaches and puts
+// /dev/null there) into `text`. True with its wait status once reaped.
+bool wait_reading(pid_t q, int fd, std::string& text, int& status) {
+    bool open = true;
+    // Takes what the pipe holds, waiting up to `ms` for the first bytes; `open` false at EOF.
+    auto drain = [&](int ms) {
+        pollfd p{fd, POLLIN, 0};
+        while (open && poll(&p, 1, ms) > 0) {
+            char buf[1024];
+            const ssize_t n = read(fd, buf, sizeof buf);
+            if (n > 0 && text.size() < 16384) text.append(buf, size_t(n));
+            open = n > 0 || (n < 0 && errno == EINTR);
+            ms = 0;
+        }
+    };
+    for (;;) {
+        if (open) {
+            drain(50);
+        } else {
+            usleep(20 * 1000);
+        }
+        const pid_t w = zti::wait_quiet_child(q, &status, WNOHANG);
+        if (w < 0) return false;
+        if (w == q) break;
+    }
+    drain(0);  // what it wrote just before exiting
+    return true;
+}
+
 // Runs `ztnode --daemonize` through zti::quiet_spawn and waits: it returns once the node serves
-// the home (or printed why not, on our stderr). The quiet child sends no SIGCHLD that could stay
-// pending for the program ztrun becomes. Were ztrun a child subreaper (the flag survives the exec
-// that started it), the daemon and its forking ancestors would be orphaned to it, and so to that
-// program: the flag is off until the starter has exited, when they have gone to the next
-// subreaper up or to init. As pid 1 (a container's init) every orphan is ours: we warn.
-bool start_node(const std::string& node_bin, std::string& error) {
+// the home, or with `error` set to the reason it gave (its last line on stderr, which a pipe
+// brings here). The quiet child sends no SIGCHLD that could stay pending for the program ztrun
+// becomes. Were ztrun a child subreaper (the flag survives the exec that started it), the daemon
+// and its forking ancestors would be orphaned to it, and so to that program: the flag is off
+// until the starter has exited, when they have gone to the next subreaper up or to init. As
+// pid 1 (a container's init) every orphan is ours: we warn.
+bool start_node(const Options& o, std::string& error) {
+    char path[PATH_MAX];
+    if (!zti::find_executable(o.node_bin.c_str(), path, sizeof path)) {
+        const int e = errno;
+        if (std::getenv("ZT_NODE_BIN"))
+            error = "cannot start the node: " + o.node_bin + " (ZT_NODE_BIN): " + std::strerror(e);
+        else if (o.node_bin.find('/') == std::string::npos)
+            error = "cannot start the node: no ztnode beside libztintercept.so nor on PATH (set ZT_NODE_BIN)";
+        else
+            error = "cannot start the node: " + o.node_bin + ": " + std::strerror(e);
+        return false;
+    }
     if (getpid() == 1)
         std::fprintf(stderr, "ztrun: warning: running as pid 1, so the node's daemon becomes the program's child;"
                              " run under an init (tini, docker run --init) to spare it\n");
+    int err_pipe[2];
+    if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+        error = std::string("cannot start the node: pipe: ") + std::strerror(errno);
+        return false;
+    }
     int subreaper = 0;
     if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper, 0, 0, 0) != 0) subreaper = 0;
     if (subreaper) prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
     char arg0[] = "ztnode";
     char arg1[] = "--daemonize";
     char* argv[] = {arg0, arg1, nullptr};
-    const pid_t pid = zti::quiet_spawn(zti::QuietSpawn{node_bin.c_str(), argv, nullptr});
+    zti::QuietSpawn spawn{path, argv, nullptr};
+    spawn.stderr_fd = err_pipe[1];
+    const pid_t pid = zti::quiet_spawn(spawn);
     const int spawn_errno = errno;
+    close(err_pipe[1]);
+    std::string text;
     int status = 0;
-    const bool reaped = pid > 0 && zti::wait_quiet_child(pid, &status, 0) == pid;
+    const bool reaped = pid > 0 && wait_reading(pid, err_pipe[0], text, status);
+    close(err_pipe[0]);
     if (subreaper) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
     if (pid < 0) {
-        error = std::string("cannot start ") + node_bin + ": " + std::strerror(spawn_errno);
+        error = std::string("cannot start the node: ") + path + ": " + std::strerror(spawn_errno);
         return false;
     }
-    if (!reaped || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        error = "the node did not start (" + node_bin + ")";
-        return false;
+    if (reaped && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        if (!text.empty()) std::fputs(text.c_str(), stderr);  // warnings: the node's own words
+        return true;
     }
-    return true;
+    const std::string why = last_line(text);
+    if (!why.empty())
+        error = "cannot start the node: " + why;
+    else
+        error = "the node did not start (" + std::string(path) +
+                (reaped && WIFEXITED(status) ? ", exit status " + std::to_string(WEXITSTATUS(status)) : "") +
+                "; see " + o.home + "/ztnode.log)";
+    return false;
 }
 
 // A control connection keeps the node from lingering out while we wait.
@@ -113,7 +186,7 @@ int join_and_wait(Options& o) {
     const uint64_t hash = zt::stack::home_hash_of(o.home);
     std::string answer, error;
     if (!zt::link::query_status(hash, "networks", answer, error)) {
-        if (!start_node(o.node_bin, error)) {
+        if (!start_node(o, error)) {
             std::fprintf(stderr, "ztrun: %s\n", error.c_str());
             return 1;
         }

@@ -18,7 +18,8 @@ struct Options {
 };
 
 // Starts the node if needed, joins each network and waits. 0 when all are up; otherwise prints
-// one line on stderr saying which network is not up and why, and returns 1.
+// one line on stderr saying why (the node's own reason when it could not start, or which network
+// is not up and why), and returns 1.
 int join_and_wait(Options& o);
 
 }  // namespace ztrun

@@ -203,6 +203,11 @@ bool CoreLink::start(node::LinkHost& host, std::string& error) {
         } else {
             node_->add_static_peer(p.address, p.endpoint);
         }
+        // Without an endpoint, a path to the peer is found through the roots (WHOIS, relaying).
+        if (p.endpoint.is_nil() && planet_.roots.empty())
+            host.log(stack::LogLevel::warn, "peer " + p.address.to_string() +
+                                                ": no endpoint, and no roots to find it (ZT_PLANET=none): it is reached"
+                                                " only if it contacts this node first; give its endpoint");
     }
     restore_networks();
     for (const auto& n : cfg_.networks)

@@ -131,7 +131,10 @@ bool UdpTransport::open(uint16_t port, std::string& error) {
         return 0;
     };
     if (int e = make(AF_INET, port, v4_)) {
-        error = "UDP port " + std::to_string(port) + " (IPv4): " + std::strerror(e);
+        if (e == EADDRINUSE)
+            error = "UDP port " + std::to_string(port) + " is in use by another program: choose another port (0: any)";
+        else
+            error = "UDP port " + std::to_string(port) + " (IPv4): " + std::strerror(e);
         return false;
     }
     sockaddr_in bound{};
