@@ -154,7 +154,7 @@ def udp_pump(sock_id, app, k):
 
 udps = {}
 
-def kernel_bind(fam, ip, port, reuse, v6only, typ):
+def kernel_bind(fam, ip, port, reuse, v6only, typ, reuseport=0):
     if fam == 6 and ip == b'\0' * 16:
         k = socket.socket(socket.AF_INET6, typ)
         k.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, v6only)
@@ -167,6 +167,8 @@ def kernel_bind(fam, ip, port, reuse, v6only, typ):
         host = LOOP
     if reuse:
         k.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuseport:
+        k.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         k.bind((host, port))
     except OSError:
@@ -194,8 +196,9 @@ def control(c):
         elif op == 2:  # tcp_bind
             sock_id, = struct.unpack('<Q', m[8:16])
             fam, ip, port = parse_na(m[16:35]); reuse, v6only = m[35], m[36]
+            reuseport, freebind = m[37], m[38]
             try:
-                k = kernel_bind(fam, ip, port, reuse, v6only, socket.SOCK_STREAM)
+                k = kernel_bind(fam, ip, port, reuse, v6only, socket.SOCK_STREAM, reuseport)
                 with lock:
                     binds[sock_id] = k
                     bound_local[sock_id] = na(fam, ip, k.getsockname()[1])
