@@ -105,6 +105,7 @@ void Progress::waiting_for(const std::vector<std::string>& nwids) {
     nwids_ = nwids;
     last_.assign(nwids.size(), "");
     up_.assign(nwids.size(), false);
+    short_.assign(nwids.size(), "joining");
     steps_.assign(nwids.size(), {});
     wait_start_ms_ = mono_ms();
 }
@@ -142,6 +143,11 @@ void Progress::update(size_t k, const NetState& st) {
         if (changed) {
             last_[k] = line;
             up_[k] = st.up();
+            short_[k] = st.up()                                   ? with_spaces(st.addresses)
+                        : st.status == "REQUESTING_CONFIGURATION" ? "configuring"
+                        : st.status == "OK"                       ? "no address yet"
+                        : st.status == "?"                        ? "joining"
+                                                                  : st.status;
             if (std::string p = phase(k, st); !p.empty() && (steps_[k].empty() || steps_[k].back() != p))
                 steps_[k].push_back(p);
         }
@@ -151,20 +157,28 @@ void Progress::update(size_t k, const NetState& st) {
 }
 
 void Progress::draw() {
-    const char* more = utf8_ ? "\u2026" : "...";
-    std::string text = node_started_ ? std::string("starting the node") + more + " " : "";
+    const std::string more = utf8_ ? "\u2026" : "...";
+    // Every step of every network; if that does not fit, the last step of each; if that does
+    // not either, its end.
+    std::string full = node_started_ ? "starting the node" + more + " " : "", brief;
     for (size_t k = 0; k < nwids_.size(); ++k) {
-        if (k) text += "; ";
-        text += "joining " + nwids_[k];
-        for (const auto& s : steps_[k]) text += std::string(more) + " " + s;
-        if (!up_[k]) text += more;
+        full += (k ? "; joining " : "joining ") + nwids_[k];
+        brief += (k ? "; " : "") + nwids_[k] + ":";
+        for (const auto& s : steps_[k]) full += more + " " + s;
+        brief += " " + short_[k];
+        if (!up_[k]) {
+            full += more;
+            brief += more;
+        }
     }
     winsize ws{};
     const size_t cols = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20 ? ws.ws_col : 80;
-    text = "ztrun: " + text;
-    if (columns(text) > cols - 1) text = "ztrun: " + std::string(more) + tail_columns(text, cols - 8 - columns(more));
+    const size_t room = cols - 1 - 7;  // the cursor stays on the line; "ztrun: "
+    std::string text = columns(full) <= room    ? full
+                       : columns(brief) <= room ? brief
+                                                : more + tail_columns(brief, room - columns(more));
     // Back to the line's start, the text, then clear what a longer earlier text left.
-    std::fprintf(stderr, "\r%s\033[K", text.c_str());
+    std::fprintf(stderr, "\rztrun: %s\033[K", text.c_str());
     std::fflush(stderr);
     drawn_ = true;
 }

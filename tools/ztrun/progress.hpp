@@ -6,7 +6,9 @@
 //             (...)")
 //   terminal  stderr is a terminal: once the wait has lasted 250 ms, one line rewritten in place
 //             (carriage return) that grows with each step, "ztrun: joining 8056c2e21c000001…
-//             requesting configuration… 10.147.17.5/24", ended with a newline when done
+//             requesting configuration… 10.147.17.5/24", ended with a newline when done; where
+//             that is wider than the terminal, only each network's state ("8056c2e21c000001:
+//             configuring…; c41b8868ac000001: 10.147.17.1/24")
 //   verbose   -v: a line for every step, with the time since ztrun started ("ztrun: [+0.153s]
 //             network ...: OK 10.147.17.5/24"), node start and node address included
 #pragma once
@@ -68,6 +70,7 @@ private:
     std::vector<std::string> nwids_;
     std::vector<std::string> last_;            // the last state shown, per network
     std::vector<bool> up_;                     // terminal: per network
+    std::vector<std::string> short_;           // terminal: the state in a word or two, per network
     std::vector<std::vector<std::string>> steps_;  // terminal: the phases seen, per network
 };
 
