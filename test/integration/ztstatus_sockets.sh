@@ -3,7 +3,9 @@
 # listener, the connection it accepted and a UDP socket; a python client on a holds the connection
 # and a UDP socket connected to the server's. They exchange known numbers of bytes, write down
 # their pids, fds and addresses, and wait while both nodes are asked. Each listing must show each
-# socket with the right pid, fd, addresses, state and byte counts, as JSON and as a table.
+# socket with the right pid, fd, addresses, state and byte counts, as JSON and as a table. Then a
+# program on a connects to its own virtual address (the node splices that connection without
+# lwIP): both ends are listed, mirrored.
 #
 #   [client.py]--shim--[node A :PA]  ==UDP/loopback, encrypted==  [node B :PB]--shim--[server.py]
 #     10.147.17.1                                                              10.147.17.2
@@ -104,5 +106,39 @@ grep -qE "^ *$srv_pid +$srv_conn +python3 +tcp +ESTABLISHED +10\.147\.17\.2:7000
 grep -qE "^ *$srv_pid +[0-9]+ +python3 +udp +UNCONNECTED +10\.147\.17\.2:7001 +\* +200 +300$" "$TMP/b.txt" \
   || fail "the table lacks the server's UDP socket"
 say "ok: table"
-
 touch "$TMP/stop"
+
+# A connection to our own address: one row per end, addresses and byte counts mirrored.
+cat > "$TMP/own.py" <<'EOF'
+import json, os, socket, sys, time
+out, stop = sys.argv[1], sys.argv[2]
+lst = socket.socket(); lst.bind(("10.147.17.1", 7100)); lst.listen()
+c = socket.create_connection(("10.147.17.1", 7100), timeout=20)
+a, _ = lst.accept()
+c.sendall(b"x" * 11); assert a.recv(11) == b"x" * 11
+a.sendall(b"y" * 22)
+got = b""
+while len(got) < 22: got += c.recv(22)
+json.dump({"pid": os.getpid(), "client": c.fileno(), "server": a.fileno(), "local": "%s:%d" % c.getsockname()},
+          open(out + ".tmp", "w"))
+os.rename(out + ".tmp", out)
+while not os.path.exists(stop): time.sleep(0.1)
+EOF
+background a python3 "$TMP/own.py" "$TMP/own.json" "$TMP/stop-own"
+wait_for 20 test -f "$TMP/own.json" || fail "the own-address program did not finish its exchange"
+"$STATUS" -H "$(home_of a)" --json sockets > "$TMP/own-list.json" || fail "ztstatus sockets failed"
+python3 - "$TMP" <<'EOF' || fail "the own-address connection is not listed as two mirrored ends"
+import json, sys
+tmp = sys.argv[1]
+own = json.load(open(f"{tmp}/own.json"))
+rows = json.load(open(f"{tmp}/own-list.json"))["sockets"]
+want = [dict(proto="tcp", state="ESTABLISHED", pid=own["pid"], fd=own["client"], local=own["local"],
+             remote="10.147.17.1:7100", bytesIn=22, bytesOut=11),
+        dict(proto="tcp", state="ESTABLISHED", pid=own["pid"], fd=own["server"], local="10.147.17.1:7100",
+             remote=own["local"], bytesIn=11, bytesOut=22)]
+bad = [w for w in want if sum(all(r.get(k) == v for k, v in w.items()) for r in rows) != 1]
+for w in bad: print("want exactly one", w, "in", rows)
+sys.exit(1 if bad else 0)
+EOF
+touch "$TMP/stop-own"
+say "ok: a connection to our own address: both ends, mirrored"
