@@ -80,7 +80,8 @@ void Progress::print_line(const std::string& text) {
     }
     if (manner_ == Manner::verbose) {
         const int64_t ms = elapsed_ms();
-        std::fprintf(stderr, "ztrun: [+%lld.%03llds] %s\n", (long long)(ms / 1000), (long long)(ms % 1000), text.c_str());
+        std::fprintf(stderr, "ztrun: [+%lld.%03llds] %s\n", (long long)(ms / 1000), (long long)(ms % 1000),
+                     text.c_str());
     } else {
         std::fprintf(stderr, "ztrun: %s\n", text.c_str());
     }
@@ -110,12 +111,14 @@ void Progress::waiting_for(const std::vector<std::string>& nwids) {
     wait_start_ms_ = mono_ms();
 }
 
-std::string Progress::phase(size_t k, const NetState& st) const {
+// A step of the terminal line: the state in words, an error state by its name (the line that
+// ends a failed wait explains it).
+std::string Progress::phase(const NetState& st) const {
     if (st.status == "?") return "";
     if (st.status == "REQUESTING_CONFIGURATION") return "requesting configuration";
     if (st.up()) return with_spaces(st.addresses);
     if (st.status == "OK") return "waiting for an address";
-    return st.status + " (" + explain(nwids_[k], st) + ")";
+    return st.status;
 }
 
 void Progress::update(size_t k, const NetState& st) {
@@ -148,7 +151,7 @@ void Progress::update(size_t k, const NetState& st) {
                         : st.status == "OK"                       ? "no address yet"
                         : st.status == "?"                        ? "joining"
                                                                   : st.status;
-            if (std::string p = phase(k, st); !p.empty() && (steps_[k].empty() || steps_[k].back() != p))
+            if (std::string p = phase(st); !p.empty() && (steps_[k].empty() || steps_[k].back() != p))
                 steps_[k].push_back(p);
         }
         if (drawn_ ? changed : elapsed_ms() >= kTerminalAfterMs) draw();

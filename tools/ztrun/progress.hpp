@@ -57,7 +57,7 @@ public:
 private:
     void print_line(const std::string& text);  // "ztrun: " + text + "\n", after ending a terminal line
     void draw();                               // rewrites the terminal line
-    std::string phase(size_t k, const NetState& st) const;
+    std::string phase(const NetState& st) const;
     int64_t elapsed_ms() const;
 
     Manner manner_;

@@ -102,7 +102,8 @@ bool render_sockets(const std::string& node_answer, bool json, std::string& out,
         const long node_pid = s.value("pid", 0L);
         r["holders"] = nlohmann::ordered_json::array();
         if (it != holders.end()) {
-            for (const auto& h : it->second) r["holders"].push_back({{"pid", h.pid}, {"fd", h.fd}, {"program", h.program}});
+            for (const auto& h : it->second)
+                r["holders"].push_back({{"pid", h.pid}, {"fd", h.fd}, {"program", h.program}});
             r["pid"] = it->second.front().pid;
             r["fd"] = it->second.front().fd;
             r["program"] = it->second.front().program;
