@@ -16,6 +16,7 @@ packages=(
   nginx-light redis-server socat netcat-openbsd wrk bind9-dnsutils dnsmasq-base
   # tools the integration tests use
   iproute2 iptables iputils-ping tcpdump procps
+  man-db groff-base bsdutils   # install-layout renders the man pages; script(1) gives ztrun a pty
 )
 
 missing=()

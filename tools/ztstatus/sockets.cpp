@@ -81,7 +81,7 @@ std::string text_or(const nlohmann::json& j, const char* key, const char* none) 
 bool render_sockets(const std::string& node_answer, bool json, std::string& out, std::string& error) {
     auto answer = nlohmann::json::parse(node_answer, nullptr, false);
     if (answer.is_discarded() || !answer.is_object() || !answer.contains("sockets") || !answer["sockets"].is_array()) {
-        error = "the node did not answer with its sockets (an older node?)";
+        error = "this node does not list sockets (a root, a controller, or an older ztnode)";
         return false;
     }
     auto& list = answer["sockets"];
