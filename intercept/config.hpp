@@ -1,7 +1,8 @@
 // Process-wide configuration, read once from the environment by the library constructor.
 //   ZT_HOME           required: without it the shim is inactive (every hook passes to libc)
 //   ZT_BIND_WILDCARD  virtual (default) | kernel: where a bind to 0.0.0.0 / :: goes
-//   ZT_NODE_BIN       the node binary to spawn (default: ztnode beside the library)
+//   ZT_NODE_BIN       the node binary to spawn (default: the installed or build-tree ztnode,
+//                     found from the library's own path: node_spawn.cpp)
 //   ZT_LOG_LEVEL      debug: append a trace to $ZT_HOME/intercept.log
 //   ZT_NETWORKS       the networks this program needs: the node is asked to join them (a node
 //                     already running for the home may not be on them yet)

@@ -1,5 +1,6 @@
-// Starting the node: `ztnode --daemonize` (ZT_NODE_BIN, or the binary beside this library, or
-// ../tools/ztnode/ztnode in the build tree, else $PATH) through quiet_spawn (a quiet child of the
+// Starting the node: `ztnode --daemonize` (ZT_NODE_BIN; else, from this library's directory,
+// ZTI_NODE_FROM_LIB/ztnode where meson installs it (libdir -> libexecdir/ztintercept), or
+// ../tools/ztnode/ztnode in the build tree; else $PATH) through quiet_spawn (a quiet child of the
 // app runs it: no SIGCHLD, invisible to the app's wait calls), with stdin/stdout on /dev/null and
 // stderr appended to $ZT_HOME/ztnode.stderr. When it cannot start, the reason (the node's last
 // line there, or what kept it from running) is one log_problem line.
@@ -23,6 +24,10 @@
 #include "intercept/log.hpp"
 #include "intercept/quiet_spawn.hpp"
 #include "intercept/real.hpp"
+
+#ifndef ZTI_NODE_FROM_LIB
+#define ZTI_NODE_FROM_LIB "../libexec/ztintercept"  // meson passes the configured one
+#endif
 
 namespace zti::ctl {
 namespace {
@@ -48,8 +53,10 @@ bool find_node_binary(char* out, size_t cap) {
         char* slash = strrchr(lib, '/');
         if (slash) {
             *slash = '\0';
-            if (concat(out, cap, lib, "/ztnode") && executable(out)) return true;
-            if (concat(out, cap, lib, "/../tools/ztnode/ztnode") && executable(out)) return true;
+            // The installed layout, relative so that a relocated tree (DESTDIR) works too.
+            if (concat(out, cap, lib, "/" ZTI_NODE_FROM_LIB "/ztnode") && executable(out)) return true;
+            if (concat(out, cap, lib, "/../tools/ztnode/ztnode") && executable(out)) return true;  // build tree
+            if (concat(out, cap, lib, "/ztnode") && executable(out)) return true;  // side by side (a container)
         }
     }
     return false;

@@ -17,6 +17,7 @@ packages=(
   # tools the integration tests use
   iproute2 iptables iputils-ping tcpdump procps
   podman runc catatonit debootstrap uidmap slirp4netns fuse-overlayfs   # test/integration/container.sh
+  man-db groff-base bsdutils   # install-layout renders the man pages; script(1) gives ztrun a pty
 )
 
 missing=()

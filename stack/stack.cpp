@@ -12,6 +12,7 @@
 #include "stack/netif.hpp"
 #include "stack/tcp_bridge.hpp"
 #include "stack/udp_bridge.hpp"
+#include "stack/unix_listeners.hpp"
 
 namespace zt::stack {
 
@@ -201,11 +202,11 @@ void Stack::on_frame(NetworkId nwid, std::span<const uint8_t> frame) {
     it->second->input(frame);
 }
 
-Stack::BindResult Stack::op_tcp_bind(const ztctl::TcpBind& req) { return impl_->tcp->bind(req); }
+Stack::BindResult Stack::op_tcp_bind(const ztctl::TcpBind& req, pid_t pid) { return impl_->tcp->bind(req, pid); }
 int Stack::op_tcp_listen(const ztctl::TcpListen& req) { return impl_->tcp->listen(req); }
 int Stack::op_tcp_release(uint64_t sock_id) { return impl_->tcp->release(sock_id); }
 Stack::ConnStatus Stack::op_conn_status(uint64_t conn_id) const { return impl_->tcp->status(conn_id); }
-Stack::UdpOpenResult Stack::op_udp_open(const ztctl::UdpOpen& req) { return impl_->udp->open(req); }
+Stack::UdpOpenResult Stack::op_udp_open(const ztctl::UdpOpen& req, pid_t pid) { return impl_->udp->open(req, pid); }
 Stack::BindResult Stack::op_udp_connect(const ztctl::UdpConnect& req) { return impl_->udp->connect(req); }
 int Stack::op_set_option(const ztctl::SetOption& req) { return impl_->tcp->set_option(req); }
 
@@ -214,6 +215,17 @@ size_t Stack::live_count() const {
     if (impl_->tcp) n += impl_->tcp->live_count();
     if (impl_->udp) n += impl_->udp->live_count();
     return n;
+}
+
+std::vector<SocketInfo> Stack::sockets() const {
+    std::vector<SocketInfo> out;
+    std::string error;
+    // Without sock_diag the programs' inodes stay unknown (0); everything else is still right.
+    const UnixSocketTable table = unix_socket_table(error).value_or(UnixSocketTable{});
+    if (!error.empty()) impl_->logf(LogLevel::debug, "sockets: %s", error.c_str());
+    if (impl_->tcp) impl_->tcp->sockets(table, out);
+    if (impl_->udp) impl_->udp->sockets(table, out);
+    return out;
 }
 
 StackStats Stack::stats() const {

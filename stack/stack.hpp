@@ -67,6 +67,21 @@ struct StackStats {
     uint64_t ip_fragments = 0, ip_reassembled = 0, ip_reassembly_timeouts = 0, ip_fragments_dropped = 0;
 };
 
+// One virtual socket of a wrapped program, as `ztstatus sockets` lists it (Stack::sockets).
+struct SocketInfo {
+    bool tcp = true;                       // else UDP
+    // TCP: LISTEN, BOUND (bound, not listening), SYN_SENT, ESTABLISHED, FIN_WAIT1, FIN_WAIT2,
+    // CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT (lwIP's pcb states, netstat's names);
+    // UDP: UNCONNECTED, CONNECTED.
+    std::string state;
+    InetAddr local, remote;                // family 0: none (not yet bound, not connected)
+    pid_t pid = 0;                         // the process that made it (an accepted connection:
+                                           // the listener's); 0 if unknown
+    uint64_t app_inode = 0;                // the socket inode the program's fd refers to, 0 if
+                                           // unknown: /proc/<pid>/fd/<fd> -> "socket:[inode]"
+    uint64_t bytes_in = 0, bytes_out = 0;  // received and sent by the program
+};
+
 class Stack {
 public:
     // `send_frame` receives every Ethernet frame lwIP transmits (dst MAC, src MAC, ethertype,
@@ -105,7 +120,8 @@ public:
         int err = 0;
         ztctl::NameAddr local{};
     };
-    BindResult op_tcp_bind(const ztctl::TcpBind& req);
+    // `pid`: the requesting process (SO_PEERCRED of its control connection), for sockets().
+    BindResult op_tcp_bind(const ztctl::TcpBind& req, pid_t pid = 0);
     int op_tcp_listen(const ztctl::TcpListen& req);
     int op_tcp_release(uint64_t sock_id);
     struct ConnStatus {
@@ -119,7 +135,7 @@ public:
         ztctl::NameAddr local{};
         int app_fd = -1;  // the app's SOCK_SEQPACKET end; the caller sends it and closes it
     };
-    UdpOpenResult op_udp_open(const ztctl::UdpOpen& req);
+    UdpOpenResult op_udp_open(const ztctl::UdpOpen& req, pid_t pid = 0);
     BindResult op_udp_connect(const ztctl::UdpConnect& req);
     int op_set_option(const ztctl::SetOption& req);
 
@@ -128,6 +144,9 @@ public:
     size_t live_count() const;
     StackStats stats() const;
     void count_refused_uid();
+    // Every listener, bound port, bridged TCP connection (both ends of one to our own address)
+    // and UDP socket, for diagnostics; one sock_diag dump finds the programs' inodes.
+    std::vector<SocketInfo> sockets() const;
 
     struct Impl;
 

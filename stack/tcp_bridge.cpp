@@ -241,7 +241,7 @@ void TcpBridge::start_splice(int fd, const ztctl::PreambleHeader& h, const InetA
         return;
     }
     record(h.conn_id, ztctl::ConnState::connecting, 0, src, dst);
-    auto s = std::make_unique<UnixSplice>(*this, ctx_, fd, cfd, h.conn_id, h.total_len, r->sock_id, r->lname);
+    auto s = std::make_unique<UnixSplice>(*this, ctx_, fd, cfd, h.conn_id, h.total_len, r->sock_id, r->lname, src, dst);
     UnixSplice* raw = s.get();
     splices_.emplace(raw, std::move(s));
     raw->start();
@@ -279,7 +279,7 @@ int TcpBridge::make_connector(const InetAddr& peer, const InetAddr& local, uint6
 
 // ---- reservations and listeners ------------------------------------------------------------
 
-Stack::BindResult TcpBridge::bind(const ztctl::TcpBind& req) {
+Stack::BindResult TcpBridge::bind(const ztctl::TcpBind& req, pid_t pid) {
     Stack::BindResult res;
     InetAddr want = InetAddr::from_name(req.local);
     if (want.family == 0) {
@@ -309,6 +309,7 @@ Stack::BindResult TcpBridge::bind(const ztctl::TcpBind& req) {
             r->bridge = this;
             r->reuseport = true;
             r->owner = owner->sock_id;
+            r->pid = pid;
             owner->members.push_back(req.sock_id);
             res.local = r->bound;
             reservations_.emplace(req.sock_id, std::move(r));
@@ -339,6 +340,7 @@ Stack::BindResult TcpBridge::bind(const ztctl::TcpBind& req) {
     r->lname = listener_name(ctx_.home_hash(), r->bound, req.sock_id);
     r->bridge = this;
     r->reuseport = req.reuseport != 0;
+    r->pid = pid;
     res.local = r->bound;
     reservations_.emplace(req.sock_id, std::move(r));
     return res;
@@ -427,7 +429,7 @@ int TcpBridge::adopt_listeners() {
             for (const auto& [id, r] : reservations_)
                 b.v6only |= r->bound.family == 4 && r->bound.port_be == d.first.port_be;
         const std::string where = InetAddr::from_name(d.first).to_string();
-        auto bound = bind(b);
+        auto bound = bind(b, 0);
         if (bound.err) {
             ctx_.logf(LogLevel::warn, "listener %s (sock %016llx) not taken over: %s", where.c_str(),
                       (unsigned long long)d.id, std::strerror(bound.err));
@@ -608,6 +610,27 @@ size_t TcpBridge::live_count() const {
     for (const auto& [raw, s] : splices_) n += !s->done();
     for (const auto& [id, r] : reservations_) n += r->listening;
     return n;
+}
+
+void TcpBridge::sockets(const UnixSocketTable& table, std::vector<SocketInfo>& out) const {
+    for (const auto& [id, r] : reservations_) {
+        SocketInfo s;
+        s.tcp = true;
+        s.state = r->listening ? "LISTEN" : "BOUND";
+        s.local = InetAddr::from_name(r->bound);
+        s.pid = r->pid;
+        // A listening program's fd is its 'L' socket itself; a bound one is still an inet
+        // socket the node never sees.
+        if (r->listening) s.app_inode = table.inode_of(r->lname);
+        out.push_back(s);
+    }
+    for (const auto& [raw, c] : conns_) {
+        if (c->state() == TcpConn::State::done) continue;
+        SocketInfo s;
+        c->describe(table, s);
+        out.push_back(s);
+    }
+    for (const auto& [raw, sp] : splices_) sp->describe(table, out);
 }
 
 void TcpBridge::retire(TcpConn* c) {

@@ -17,6 +17,7 @@
 #include "stack/names.hpp"
 #include "stack/stack.hpp"
 #include "stack/tcp_conn.hpp"
+#include "stack/unix_listeners.hpp"
 #include "stack/unix_splice.hpp"
 
 namespace zt::stack {
@@ -34,13 +35,15 @@ public:
     int accept_pending();            // accepts what waits on 'T'; returns how many
     void stop_accepting();           // closes 'T'
 
-    Stack::BindResult bind(const ztctl::TcpBind& req);
+    Stack::BindResult bind(const ztctl::TcpBind& req, pid_t pid);
     int listen(const ztctl::TcpListen& req);
     int adopt_listeners();  // Stack::adopt_listeners
     int release(uint64_t sock_id);
     Stack::ConnStatus status(uint64_t conn_id) const;
     int set_option(const ztctl::SetOption& req);
     size_t live_count() const;
+    // Stack::sockets: listeners and bound ports, connections, splices.
+    void sockets(const UnixSocketTable& table, std::vector<SocketInfo>& out) const;
 
     // --- for TcpConn and UnixSplice ---
     void record(uint64_t conn_id, ztctl::ConnState state, int err, const InetAddr& local, const InetAddr& peer);
@@ -72,6 +75,7 @@ private:
         uint64_t owner = 0;               // a member: the sock_id whose pcb serves the group
         std::vector<uint64_t> members;    // the owner: the others
         size_t next = 0;                  // the owner: round-robin position
+        pid_t pid = 0;                  // the process that bound it (0: taken over from another node)
     };
     struct Pending {
         Reactor::TimerId timer = 0;

@@ -11,10 +11,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include "stack/context.hpp"
 #include "stack/lwip_errno.hpp"
 #include "stack/tcp_bridge.hpp"
+#include "stack/unix_listeners.hpp"
 
 namespace zt::stack {
 
@@ -355,6 +357,7 @@ void TcpConn::pump_app_to_net() {
             err_t err = tcp_write(pcb_, carry_.data(), u16_t(n), TCP_WRITE_FLAG_COPY);
             if (err == ERR_OK) {
                 carry_.erase(carry_.begin(), carry_.begin() + ptrdiff_t(n));
+                bytes_from_app_ += n;
                 wrote = true;
             } else if (err != ERR_MEM) {
                 finish(End::abort);
@@ -377,6 +380,7 @@ void TcpConn::pump_app_to_net() {
                 finish(End::abort);
                 return;
             }
+            bytes_from_app_ += uint64_t(n);
             wrote = true;
             continue;
         }
@@ -435,6 +439,7 @@ void TcpConn::flush_to_app() {
             break;
         }
         acked += size_t(n);
+        bytes_to_app_ += uint64_t(n);
         size_t left = size_t(n);
         while (left > 0) {
             size_t remain = rxq_.front().get()->tot_len - rx_off_;
@@ -581,6 +586,34 @@ void TcpConn::finish(End how) {
 }
 
 void TcpConn::abort() { finish(End::abort); }
+
+const char* TcpConn::state_name() const {
+    switch (state_) {
+    case State::connecting: return "SYN_SENT";
+    case State::linking: return "ESTABLISHED";  // in the program's accept queue, as a kernel's would be
+    case State::done: return "CLOSE";
+    case State::open: break;
+    }
+    if (!pcb_) return "CLOSING";  // both FINs are out; the last bytes are on their way to the program
+    static constexpr const char* kNames[] = {"CLOSE",     "LISTEN",     "SYN_SENT", "SYN_RECV",
+                                             "ESTABLISHED", "FIN_WAIT1", "FIN_WAIT2", "CLOSE_WAIT",
+                                             "CLOSING",   "LAST_ACK",   "TIME_WAIT"};
+    const auto st = size_t(pcb_->state);
+    return st < std::size(kNames) ? kNames[st] : "?";
+}
+
+void TcpConn::describe(const UnixSocketTable& table, SocketInfo& out) const {
+    out.tcp = true;
+    out.state = state_name();
+    out.local = local_;
+    out.remote = peer_;
+    // Our fd's peer is the program's socket: the client's carrier, or the connection the
+    // program accepts (SO_PEERCRED then names the process that listens).
+    out.pid = peer_pid(fd_);
+    out.app_inode = table.peer_of(socket_inode(fd_));
+    out.bytes_in = bytes_to_app_;
+    out.bytes_out = bytes_from_app_;
+}
 
 int TcpConn::set_option(uint16_t option, int32_t value) {
     if (value < 0) return EINVAL;

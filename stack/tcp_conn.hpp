@@ -44,6 +44,8 @@ namespace zt::stack {
 
 class TcpBridge;
 class StackContext;
+struct SocketInfo;
+struct UnixSocketTable;
 
 struct KeepaliveOpts {
     bool on = false;
@@ -73,6 +75,9 @@ public:
     int set_option(uint16_t option, int32_t value);
     // Tears the connection down with a RST (node shutdown, listener gone).
     void abort();
+
+    // For Stack::sockets: addresses, state (netstat's names), the program's inode and pid, bytes.
+    void describe(const UnixSocketTable& table, SocketInfo& out) const;
 
     Role role() const { return role_; }
     State state() const { return state_; }
@@ -108,6 +113,7 @@ private:
     void finish(End how);
     void install_callbacks();
     void detach_pcb();
+    const char* state_name() const;
 
     TcpBridge& bridge_;
     StackContext& ctx_;
@@ -141,6 +147,8 @@ private:
     bool app_gone_ = false;        // the app closed its end (HUP/EPIPE)
     bool abort_on_close_ = false;  // SO_LINGER {1, 0}
     uint32_t wnd_max_ = 0;         // receive window we open up to (0: lwIP's own TCP_WND)
+    uint64_t bytes_from_app_ = 0;  // taken by tcp_write (the preamble not counted)
+    uint64_t bytes_to_app_ = 0;    // written to the fd
 
     // lwIP callback bookkeeping: aborting our pcb inside one of its callbacks must be
     // reported to lwIP by returning ERR_ABRT.

@@ -13,6 +13,7 @@
 #include "stack/context.hpp"
 #include "stack/lwip_errno.hpp"
 #include "stack/lwip_glue.hpp"
+#include "stack/unix_listeners.hpp"
 
 namespace zt::stack {
 
@@ -24,8 +25,8 @@ constexpr int kBatch = 64;
 
 class UdpSocket {
 public:
-    UdpSocket(UdpBridge& bridge, StackContext& ctx, uint64_t sock_id, struct udp_pcb* pcb, int fd)
-        : bridge_(bridge), ctx_(ctx), sock_id_(sock_id), pcb_(pcb), fd_(fd) {
+    UdpSocket(UdpBridge& bridge, StackContext& ctx, uint64_t sock_id, struct udp_pcb* pcb, int fd, pid_t pid)
+        : bridge_(bridge), ctx_(ctx), sock_id_(sock_id), pcb_(pcb), fd_(fd), pid_(pid) {
         udp_recv(pcb_, &UdpSocket::on_recv_cb, this);
         watched_ = ctx_.reactor().add_fd(fd_, EPOLLIN, [this](uint32_t ev) { handle_fd(ev); });
     }
@@ -40,6 +41,20 @@ public:
         InetAddr a = from_ip_addr(pcb_->local_ip, pcb_->local_port);
         if (IP_IS_ANY_TYPE_VAL(pcb_->local_ip)) a.family = 6;
         return a;
+    }
+
+    // The local address as getsockname shows it once connected to `dst`: a wildcard pcb sends
+    // from the address that reaches `dst`.
+    InetAddr local_toward(const InetAddr& dst) const {
+        InetAddr l = from_ip_addr(pcb_->local_ip, pcb_->local_port);
+        if (l.unmapped().is_unspecified() || IP_IS_ANY_TYPE_VAL(pcb_->local_ip)) {
+            if (ctx_.is_own_address(dst))
+                l = dst;
+            else if (auto src = ctx_.source_for(dst))
+                l = *src;
+            l.port = pcb_->local_port;
+        }
+        return l;
     }
 
     // Accepts datagrams from `src` (kernel UDP: a connected socket takes only its peer's).
@@ -60,7 +75,24 @@ public:
         msghdr m{};
         m.msg_iov = iov;
         m.msg_iovlen = size_t(n);
-        if (::sendmsg(fd_, &m, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) ++ctx_.stats().udp_dropped_app_full;
+        const ssize_t sent = ::sendmsg(fd_, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (sent < 0)
+            ++ctx_.stats().udp_dropped_app_full;
+        else
+            bytes_in_ += uint64_t(sent) - sizeof h;
+    }
+
+    // For Stack::sockets.
+    void describe(const UnixSocketTable& table, SocketInfo& out) const {
+        out.tcp = false;
+        const bool connected = pcb_->flags & UDP_FLAGS_CONNECTED;
+        if (connected) out.remote = from_ip_addr(pcb_->remote_ip, pcb_->remote_port);
+        out.local = connected ? local_toward(out.remote) : local();
+        out.state = connected ? "CONNECTED" : "UNCONNECTED";
+        out.pid = pid_;
+        out.app_inode = table.peer_of(socket_inode(fd_));
+        out.bytes_in = bytes_in_;
+        out.bytes_out = bytes_out_;
     }
 
     void close() {
@@ -143,6 +175,7 @@ private:
                 iovec iov{const_cast<uint8_t*>(data), len};
                 to->deliver(src, &iov, 1);
             }
+            bytes_out_ += len;  // sent, as a kernel's send to a port nobody holds is
             return;
         }
         if (ctx_.check_destination(dst, true) != 0) {
@@ -157,7 +190,10 @@ private:
         if (len) std::memcpy(p.get()->payload, data, len);
         ip_addr_t ip = to_ip_addr(dst);
         // udp_sendto_if does not take ownership of p.
-        if (udp_sendto_if(pcb_, p.get(), &ip, dst.port, ctx_.netif_for(dst)) != ERR_OK) ++ctx_.stats().udp_dropped_bad;
+        if (udp_sendto_if(pcb_, p.get(), &ip, dst.port, ctx_.netif_for(dst)) != ERR_OK)
+            ++ctx_.stats().udp_dropped_bad;
+        else
+            bytes_out_ += len;
     }
 
     UdpBridge& bridge_;
@@ -165,14 +201,17 @@ private:
     uint64_t sock_id_;
     struct udp_pcb* pcb_;
     int fd_;
+    pid_t pid_;                // the process that opened it (its control connection)
     bool watched_ = false;
+    uint64_t bytes_in_ = 0;    // payload bytes delivered to the app
+    uint64_t bytes_out_ = 0;   // payload bytes the app sent that went out
 };
 
 UdpBridge::UdpBridge(StackContext& ctx) : ctx_(ctx) {}
 
 UdpBridge::~UdpBridge() { sockets_.clear(); }
 
-Stack::UdpOpenResult UdpBridge::open(const ztctl::UdpOpen& req) {
+Stack::UdpOpenResult UdpBridge::open(const ztctl::UdpOpen& req, pid_t pid) {
     Stack::UdpOpenResult res;
     InetAddr want = InetAddr::from_name(req.local);
     if (want.family == 0) {
@@ -214,7 +253,7 @@ Stack::UdpOpenResult UdpBridge::open(const ztctl::UdpOpen& req) {
     ::fcntl(sv[0], F_SETFL, ::fcntl(sv[0], F_GETFL) | O_NONBLOCK);
     int sndbuf = kNodeSndBuf;
     ::setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    sockets_.emplace(req.sock_id, std::make_unique<UdpSocket>(*this, ctx_, req.sock_id, pcb, sv[0]));
+    sockets_.emplace(req.sock_id, std::make_unique<UdpSocket>(*this, ctx_, req.sock_id, pcb, sv[0], pid));
     res.local = req.local;
     res.local.port_be = htons(pcb->local_port);
     res.app_fd = sv[1];
@@ -247,15 +286,7 @@ Stack::BindResult UdpBridge::connect(const ztctl::UdpConnect& req) {
         res.err = errno_from_err(err, ErrWhen::call);
         return res;
     }
-    InetAddr local = from_ip_addr(pcb->local_ip, pcb->local_port);
-    if (local.unmapped().is_unspecified() || IP_IS_ANY_TYPE_VAL(pcb->local_ip)) {
-        if (ctx_.is_own_address(dst))
-            local = dst;
-        else if (auto src = ctx_.source_for(dst))
-            local = *src;
-        local.port = pcb->local_port;
-    }
-    res.local = local.to_name();
+    res.local = it->second->local_toward(dst).to_name();
     return res;
 }
 
@@ -279,6 +310,15 @@ void UdpBridge::retire(UdpSocket* s) {
     ctx_.reactor().defer([this, s] {
         std::erase_if(sockets_, [s](const auto& kv) { return kv.second.get() == s; });
     });
+}
+
+void UdpBridge::sockets(const UnixSocketTable& table, std::vector<SocketInfo>& out) const {
+    for (const auto& [id, s] : sockets_) {
+        if (s->done()) continue;
+        SocketInfo info;
+        s->describe(table, info);
+        out.push_back(info);
+    }
 }
 
 size_t UdpBridge::live_count() const {

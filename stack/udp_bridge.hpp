@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "ipc/control_protocol.hpp"
 #include "stack/inet.hpp"
@@ -19,6 +20,7 @@ namespace zt::stack {
 
 class StackContext;
 class UdpSocket;
+struct UnixSocketTable;
 
 class UdpBridge {
 public:
@@ -27,9 +29,11 @@ public:
     UdpBridge(const UdpBridge&) = delete;
     UdpBridge& operator=(const UdpBridge&) = delete;
 
-    Stack::UdpOpenResult open(const ztctl::UdpOpen& req);
+    Stack::UdpOpenResult open(const ztctl::UdpOpen& req, pid_t pid);
     Stack::BindResult connect(const ztctl::UdpConnect& req);
     size_t live_count() const;
+    // Stack::sockets.
+    void sockets(const UnixSocketTable& table, std::vector<SocketInfo>& out) const;
 
     // --- for UdpSocket ---
     // The socket that would receive a datagram sent to our own address `dst` from `src`.

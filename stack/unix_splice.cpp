@@ -12,6 +12,7 @@
 #include "stack/context.hpp"
 #include "stack/tcp_bridge.hpp"
 #include "stack/tcp_conn.hpp"
+#include "stack/unix_listeners.hpp"
 
 namespace zt::stack {
 
@@ -22,7 +23,8 @@ constexpr size_t kBufBytes = 64 * 1024;
 }  // namespace
 
 UnixSplice::UnixSplice(TcpBridge& bridge, StackContext& ctx, int client_fd, int connector_fd, uint64_t conn_id,
-                       uint32_t preamble_len, uint64_t listener_sock_id, const UnixName& lname)
+                       uint32_t preamble_len, uint64_t listener_sock_id, const UnixName& lname,
+                       const InetAddr& client, const InetAddr& server)
     : bridge_(bridge),
       ctx_(ctx),
       client_fd_(client_fd),
@@ -30,7 +32,9 @@ UnixSplice::UnixSplice(TcpBridge& bridge, StackContext& ctx, int client_fd, int 
       conn_id_(conn_id),
       preamble_len_(preamble_len),
       listener_sock_id_(listener_sock_id),
-      lname_(lname) {
+      lname_(lname),
+      client_(client),
+      server_(server) {
     ++ctx_.stats().tcp_splices_total;
 }
 
@@ -162,6 +166,7 @@ bool UnixSplice::pump(Dir& d) {
                 return false;
             }
             d.off += size_t(n);
+            d.moved += uint64_t(n);
             continue;
         }
         d.off = d.len = 0;
@@ -209,6 +214,39 @@ void UnixSplice::close_all() {
     release_fds();
     bridge_.record_finished(conn_id_);
     bridge_.retire(this);
+}
+
+void UnixSplice::describe(const UnixSocketTable& table, std::vector<SocketInfo>& out) const {
+    if (done_) return;
+    // One direction finished: the side that sent its EOF waits for the other (FIN_WAIT2), the
+    // side that got it may still send (CLOSE_WAIT).
+    auto state = [this](const Dir& sent, const Dir& got) {
+        if (!relaying_) return "SYN_SENT";
+        if (sent.eof && !got.eof) return "FIN_WAIT2";
+        if (got.eof && !sent.eof) return "CLOSE_WAIT";
+        return sent.eof ? "CLOSING" : "ESTABLISHED";
+    };
+    SocketInfo c;
+    c.tcp = true;
+    c.state = state(up_, down_);
+    c.local = client_;
+    c.remote = server_;
+    c.pid = peer_pid(client_fd_);
+    c.app_inode = table.peer_of(socket_inode(client_fd_));
+    c.bytes_in = down_.moved;
+    c.bytes_out = up_.moved;
+    out.push_back(c);
+    if (!relaying_) return;
+    SocketInfo s;
+    s.tcp = true;
+    s.state = state(down_, up_);
+    s.local = server_;
+    s.remote = client_;
+    s.pid = peer_pid(conn_fd_);  // the process that listens
+    s.app_inode = table.peer_of(socket_inode(conn_fd_));
+    s.bytes_in = up_.moved;
+    s.bytes_out = down_.moved;
+    out.push_back(s);
 }
 
 void UnixSplice::release_fds() {

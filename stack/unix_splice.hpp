@@ -17,13 +17,17 @@ namespace zt::stack {
 
 class TcpBridge;
 class StackContext;
+struct SocketInfo;
+struct UnixSocketTable;
 
 class UnixSplice {
 public:
     // `client_fd`: the 'T' connection with `preamble_len` unread bytes; `connector_fd`: an
-    // unconnected stream socket bound to the 'A' name. Takes ownership of both.
+    // unconnected stream socket bound to the 'A' name. Takes ownership of both. `client` and
+    // `server` are the connection's two addresses (for sockets()).
     UnixSplice(TcpBridge& bridge, StackContext& ctx, int client_fd, int connector_fd, uint64_t conn_id,
-               uint32_t preamble_len, uint64_t listener_sock_id, const UnixName& lname);
+               uint32_t preamble_len, uint64_t listener_sock_id, const UnixName& lname, const InetAddr& client,
+               const InetAddr& server);
     ~UnixSplice();
     UnixSplice(const UnixSplice&) = delete;
     UnixSplice& operator=(const UnixSplice&) = delete;
@@ -32,12 +36,16 @@ public:
     void abort();   // closes both ends at once
     bool done() const { return done_; }
     uint64_t conn_id() const { return conn_id_; }
+    // For Stack::sockets: a row for the client's end and, once connected, one for the listening
+    // program's end.
+    void describe(const UnixSocketTable& table, std::vector<SocketInfo>& out) const;
 
 private:
     struct Dir {
         int from = -1, to = -1;
         std::vector<uint8_t> buf;
         size_t off = 0, len = 0;
+        uint64_t moved = 0;  // bytes delivered to `to`
         bool eof = false, shut = false;
     };
 
@@ -57,6 +65,7 @@ private:
     uint32_t preamble_len_;  // what is left of the client's preamble
     uint64_t listener_sock_id_;
     UnixName lname_;
+    InetAddr client_, server_;
     Ticks deadline_ = 0;
     Reactor::TimerId retry_timer_ = 0;
     bool relaying_ = false, done_ = false;

@@ -183,3 +183,40 @@ TEST_CASE("names: a new node finds the listening 'L' sockets of its home and use
     close(bound_only);
     close(other_home);
 }
+
+TEST_CASE("names: unix_socket_table finds the peers of connected sockets and listeners by name", "[stack][names]") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) == 0);
+    const uint64_t hash = 0x5566778899aabbccULL ^ uint64_t(getpid());
+    ztctl::NameAddr bound{};
+    bound.family = 4;
+    bound.port_be = htons(8080);
+    const UnixName lname = listener_name(hash, bound, 0x7777);
+    int listening = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(::bind(listening, lname.addr(), lname.len) == 0);
+    REQUIRE(::listen(listening, 4) == 0);
+    // A connection to it: the accepted socket carries the listener's name too, and must not
+    // shadow the listener in the by-name lookup.
+    int client = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(::connect(client, lname.addr(), lname.len) == 0);
+    int accepted = ::accept(listening, nullptr, nullptr);
+    REQUIRE(accepted >= 0);
+
+    std::string error;
+    auto table = unix_socket_table(error);
+    REQUIRE(table.has_value());
+    CHECK(error.empty());
+    const uint64_t a = socket_inode(pair[0]), b = socket_inode(pair[1]);
+    REQUIRE(a != 0);
+    REQUIRE(b != 0);
+    CHECK(table->peer_of(a) == b);
+    CHECK(table->peer_of(b) == a);
+    CHECK(table->peer_of(socket_inode(client)) == socket_inode(accepted));
+    CHECK(table->inode_of(lname) == socket_inode(listening));
+    CHECK(table->inode_of(listener_name(hash, bound, 0x7778)) == 0);
+    CHECK(table->peer_of(socket_inode(listening)) == 0);
+    // SO_PEERCRED: a connection to a listener names the process that listened.
+    CHECK(peer_pid(client) == getpid());
+    CHECK(peer_pid(-1) == 0);
+    for (int fd : {pair[0], pair[1], listening, client, accepted}) close(fd);
+}

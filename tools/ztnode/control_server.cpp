@@ -75,7 +75,7 @@ ControlServer::ControlServer(EventLoop& loop, stack::Stack& stack, uint64_t home
 
 ControlServer::~ControlServer() {
     close_listener();
-    for (int fd : conns_) {
+    for (const auto& [fd, pid] : conns_) {
         loop_.remove_fd(fd);
         ::close(fd);
     }
@@ -132,7 +132,7 @@ int ControlServer::accept_pending() {
             ::close(fd);
             continue;
         }
-        conns_.insert(fd);
+        conns_.emplace(fd, cred.pid);
         if (!trusted) untrusted_.insert(fd);
         ++accepted;
         spdlog::debug("control: connection fd {} from pid {} uid {}{}", fd, cred.pid, cred.uid,
@@ -278,7 +278,7 @@ void ControlServer::handle_message(int fd, const uint8_t* msg, size_t len) {
     case ztctl::Op::tcp_bind: {
         ztctl::TcpBind req;
         if (!take(msg, len, req)) return fail(ztctl::BindReply{}, EINVAL);
-        auto res = stack_.op_tcp_bind(req);
+        auto res = stack_.op_tcp_bind(req, pid_of(fd));
         ztctl::BindReply rep{};
         rep.r = reply_header(h, res.err);
         rep.local = res.local;
@@ -313,7 +313,7 @@ void ControlServer::handle_message(int fd, const uint8_t* msg, size_t len) {
     case ztctl::Op::udp_open: {
         ztctl::UdpOpen req;
         if (!take(msg, len, req)) return fail(ztctl::BindReply{}, EINVAL);
-        auto res = stack_.op_udp_open(req);
+        auto res = stack_.op_udp_open(req, pid_of(fd));
         ztctl::BindReply rep{};
         rep.r = reply_header(h, res.err);
         rep.local = res.local;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -40,6 +41,10 @@ private:
     void on_readable(int fd, uint32_t events);
     bool send_reply(int fd, const void* data, size_t len, int pass_fd = -1);
     void drop(int fd);
+    pid_t pid_of(int fd) const {
+        auto it = conns_.find(fd);
+        return it == conns_.end() ? 0 : it->second;
+    }
 
     EventLoop& loop_;
     stack::Stack& stack_;
@@ -48,7 +53,7 @@ private:
     std::function<uint64_t()> node_address_;
     JoinFn join_;
     int listen_fd_ = -1;
-    std::unordered_set<int> conns_;
+    std::unordered_map<int, pid_t> conns_;  // fd -> the process that connected (SO_PEERCRED)
     std::unordered_set<int> untrusted_;  // connections of other uids that have not attached yet
 };
 

@@ -40,8 +40,9 @@ public:
     // networks() (or address()) changed: the runtime re-reads them and reconfigures the stack.
     virtual void networks_changed() = 0;
     virtual void log(stack::LogLevel level, const std::string& message) = 0;
-    // The stack's counters, for the status.
+    // The stack's counters and sockets, for the status.
     virtual stack::StackStats stack_stats() const = 0;
+    virtual std::vector<stack::SocketInfo> stack_sockets() const = 0;
 };
 
 class Link {

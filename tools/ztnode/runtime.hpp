@@ -34,6 +34,7 @@ public:
     void networks_changed() override;
     void log(stack::LogLevel level, const std::string& message) override;
     stack::StackStats stack_stats() const override { return stack_->stats(); }
+    std::vector<stack::SocketInfo> stack_sockets() const override { return stack_->sockets(); }
 
     stack::Stack& stack() { return *stack_; }
 

@@ -4,12 +4,12 @@
 // libztintercept.so to LD_PRELOAD and execs the program.
 //
 //   ztrun [-H home] [-n nwid[=ip/len]]... [-p peer@endpoint]... [--port N] [--wait S]
-//         [--wildcard virtual|kernel] [-q] [-d] [--] prog args...
+//         [--wildcard virtual|kernel] [--strict] [-q | -v] [-d] [--] prog args...
+// The exit status is the program's, or one of exit_codes.hpp (tools/ztrun/ztrun.1 is the manual).
 #include <arpa/inet.h>
-#include <elf.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "tools/ztnode/config.hpp"
+#include "tools/ztrun/exit_codes.hpp"
+#include "tools/ztrun/locate.hpp"
 #include "tools/ztrun/networks.hpp"
 
 namespace {
@@ -41,11 +43,20 @@ void usage(FILE* out) {
                  "                          through the kernel (calls fail with ENETUNREACH)\n"
                  "  -q, --quiet             say nothing while waiting for the networks, and let the\n"
                  "                          program's stderr carry no problems of the network\n"
+                 "  -v, --verbose           say what ztrun does: the node, its address, each state of\n"
+                 "                          each network, with times\n"
                  "  -d, --debug             debug logs in the home (intercept.log)\n"
-                 "  -h, --help              this help\n");
+                 "  -h, --help              this help\n"
+                 "On a terminal ztrun shows how far the networks are while it waits; otherwise it says\n"
+                 "nothing unless the wait lasts over a second.\n"
+                 "Exit status: the program's own once it runs; before that\n"
+                 "  1    a network did not come up in time (or was refused), the node did not start\n"
+                 "       or stopped, the home cannot be made, libztintercept.so was not found\n"
+                 "  2    bad options or arguments\n"
+                 "  126  the program cannot be executed\n"
+                 "  127  the program was not found\n"
+                 "See ztrun(1).\n");
 }
-
-bool exists(const std::string& p) { return access(p.c_str(), R_OK) == 0; }
 
 // "nwid" or "nwid=ip/len[=ip/len...]" (spaces work as separators too): the reason it is not, or "".
 std::string check_network(const std::string& spec) {
@@ -101,39 +112,6 @@ std::string check_config(bool peers_from_args) {
     return "";
 }
 
-std::string self_dir() {
-    char buf[PATH_MAX];
-    const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) return ".";
-    buf[n] = '\0';
-    std::string s(buf);
-    const size_t slash = s.rfind('/');
-    return slash == std::string::npos ? "." : s.substr(0, slash);
-}
-
-// libztintercept.so: $ZT_INTERCEPT_LIB, beside ztrun (installed), or in the build tree.
-std::string find_library() {
-    if (const char* e = std::getenv("ZT_INTERCEPT_LIB"); e && *e) return e;
-    const std::string dir = self_dir();
-    for (const char* rel : {"/libztintercept.so", "/../../intercept/libztintercept.so", "/../lib/libztintercept.so"}) {
-        const std::string p = dir + rel;
-        if (exists(p)) {
-            char real[PATH_MAX];
-            return realpath(p.c_str(), real) ? std::string(real) : p;
-        }
-    }
-    return {};
-}
-
-// ztnode: $ZT_NODE_BIN, beside the library (installed), or in the build tree.
-std::string find_node(const std::string& lib) {
-    if (const char* e = std::getenv("ZT_NODE_BIN"); e && *e) return e;
-    const std::string dir = lib.substr(0, lib.rfind('/'));
-    for (const char* rel : {"/ztnode", "/../tools/ztnode/ztnode"})
-        if (access((dir + rel).c_str(), X_OK) == 0) return dir + rel;
-    return "ztnode";
-}
-
 bool mkdirs(const std::string& path) {
     std::string cur;
     for (size_t i = 0; i <= path.size(); ++i) {
@@ -158,66 +136,26 @@ std::string join(const std::vector<std::string>& v) {
     return s;
 }
 
+int64_t mono_ms() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 }  // namespace
 
-// The file execvp would run: `name` itself if it has a slash, else the first executable of
-// that name on PATH; empty if none.
-std::string resolve(const char* name) {
-    if (std::strchr(name, '/')) return name;
-    const char* path = std::getenv("PATH");
-    std::string dirs = path && *path ? path : "/usr/local/bin:/usr/bin:/bin";
-    for (size_t start = 0; start <= dirs.size();) {
-        size_t end = dirs.find(':', start);
-        if (end == std::string::npos) end = dirs.size();
-        std::string dir = dirs.substr(start, end - start);
-        std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-        if (access(candidate.c_str(), X_OK) == 0) return candidate;
-        start = end + 1;
-    }
-    return {};
-}
-
-// Why LD_PRELOAD cannot wrap the program at `path`, or nullptr: the dynamic loader never runs
-// for a static ELF (no PT_INTERP: most Go binaries, ldconfig) and ignores LD_PRELOAD for
-// set-user/group-ID programs. Scripts and anything unreadable pass (their interpreter decides).
-const char* unwrappable(const std::string& path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) return nullptr;
-    // Secure mode (AT_SECURE) only when running it changes our ids.
-    if (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) || ((st.st_mode & S_ISGID) && st.st_gid != getegid()))
-        return "is set-user-ID or set-group-ID: the dynamic loader ignores LD_PRELOAD for it";
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return nullptr;
-    bool dynamic = true;
-    Elf64_Ehdr eh {};
-    if (pread(fd, &eh, sizeof eh, 0) == ssize_t(sizeof eh) && std::memcmp(eh.e_ident, ELFMAG, SELFMAG) == 0) {
-        dynamic = false;
-        const bool is64 = eh.e_ident[EI_CLASS] == ELFCLASS64;
-        Elf32_Ehdr eh32 {};
-        if (!is64) (void)!pread(fd, &eh32, sizeof eh32, 0);
-        const uint64_t phoff = is64 ? eh.e_phoff : eh32.e_phoff;
-        const unsigned phnum = is64 ? eh.e_phnum : eh32.e_phnum;
-        const unsigned phentsize = is64 ? eh.e_phentsize : eh32.e_phentsize;
-        for (unsigned k = 0; k < phnum && k < 4096 && !dynamic; ++k) {
-            uint32_t type = 0;  // p_type is the first field in both classes
-            if (pread(fd, &type, sizeof type, off_t(phoff + uint64_t(k) * phentsize)) != ssize_t(sizeof type)) break;
-            dynamic = type == PT_INTERP;
-        }
-    }
-    close(fd);
-    return dynamic ? nullptr : "is statically linked: LD_PRELOAD cannot wrap it, its sockets stay on the kernel's network";
-}
-
 int main(int argc, char** argv) {
+    using namespace ztrun;
+    const int64_t start_ms = mono_ms();
     std::string home, port, wildcard;
     std::vector<std::string> networks, peers;
-    bool debug = false, quiet = false, strict = false;
+    bool debug = false, quiet = false, verbose = false, strict = false;
     int wait_s = 60;
     int i = 1;
     auto value = [&](const char* opt) -> std::string {
         if (i + 1 >= argc) {
             std::fprintf(stderr, "ztrun: %s needs a value\n", opt);
-            std::exit(2);
+            std::exit(kExitUsage);
         }
         return argv[++i];
     };
@@ -236,7 +174,7 @@ int main(int argc, char** argv) {
             if (why.empty()) zt::node::parse_network(networks.back(), why);  // loopback, multicast, ...
             if (!why.empty()) {
                 std::fprintf(stderr, "ztrun: -n %s: %s\n", networks.back().c_str(), why.c_str());
-                return 2;
+                return kExitUsage;
             }
         } else if (a == "--strict") {
             strict = true;
@@ -258,7 +196,7 @@ int main(int argc, char** argv) {
             wildcard = value("--wildcard");
             if (wildcard != "virtual" && wildcard != "kernel") {
                 std::fprintf(stderr, "ztrun: --wildcard takes virtual or kernel\n");
-                return 2;
+                return kExitUsage;
             }
         } else if (a == "--wait") {
             const std::string v = value("--wait");
@@ -266,11 +204,13 @@ int main(int argc, char** argv) {
             const long w = std::strtol(v.c_str(), &end, 10);
             if (v.empty() || *end || w < 0 || w > 86400) {
                 std::fprintf(stderr, "ztrun: --wait takes seconds (0..86400)\n");
-                return 2;
+                return kExitUsage;
             }
             wait_s = int(w);
         } else if (a == "-q" || a == "--quiet") {
             quiet = true;
+        } else if (a == "-v" || a == "--verbose") {
+            verbose = true;
         } else if (a == "-d" || a == "--debug") {
             debug = true;
         } else if (a == "-h" || a == "--help") {
@@ -279,28 +219,47 @@ int main(int argc, char** argv) {
         } else {
             std::fprintf(stderr, "ztrun: unknown option %s\n", a.c_str());
             usage(stderr);
-            return 2;
+            return kExitUsage;
         }
     }
     if (i >= argc) {
         usage(stderr);
-        return 2;
+        return kExitUsage;
+    }
+    if (quiet && verbose) {
+        std::fprintf(stderr, "ztrun: -q and -v exclude each other\n");
+        return kExitUsage;
+    }
+    Progress progress(quiet     ? Progress::Manner::quiet
+                      : verbose ? Progress::Manner::verbose
+                      : isatty(STDERR_FILENO) ? Progress::Manner::terminal
+                                              : Progress::Manner::lines,
+                      start_ms);
+    // A program that cannot run is named before anything starts (execvp tells again should it
+    // change meanwhile).
+    const std::string prog = resolve(argv[i]);
+    if (prog.empty() || access(prog.c_str(), X_OK) != 0) {
+        const int err = prog.empty() ? ENOENT : errno;
+        std::fprintf(stderr, "ztrun: %s: %s\n", argv[i], std::strerror(err));
+        return err == ENOENT || err == ENOTDIR ? kExitNotFound : kExitCannotRun;
     }
 
     if (home.empty()) home = default_home();
     if (!mkdirs(home)) {
         std::fprintf(stderr, "ztrun: cannot create home %s: %s\n", home.c_str(), std::strerror(errno));
-        return 1;
+        return kExitFailed;
     }
     char real_home[PATH_MAX];
     if (realpath(home.c_str(), real_home)) home = real_home;
 
     const std::string lib = find_library();
     if (lib.empty()) {
-        std::fprintf(stderr, "ztrun: libztintercept.so not found beside %s (set ZT_INTERCEPT_LIB)\n",
+        std::fprintf(stderr, "ztrun: libztintercept.so not found from %s (set ZT_INTERCEPT_LIB)\n",
                      self_dir().c_str());
-        return 1;
+        return kExitFailed;
     }
+    const std::string node_bin = find_node(lib);
+    progress.detail("home %s, library %s, node %s", home.c_str(), lib.c_str(), node_bin.c_str());
 
     setenv("ZT_HOME", home.c_str(), 1);
     if (!networks.empty()) setenv("ZT_NETWORKS", join(networks).c_str(), 1);
@@ -331,11 +290,10 @@ int main(int argc, char** argv) {
     if (!networks.empty() && wait_s > 0) {
         ztrun::Options o;
         o.home = home;
-        o.node_bin = find_node(lib);
+        o.node_bin = node_bin;
         o.networks = networks;
         o.wait_s = wait_s;
-        o.quiet = quiet;
-        if (int rc = ztrun::join_and_wait(o)) return rc;
+        if (int rc = join_and_wait(o, progress)) return rc;
         // The ranges the networks have now stay virtual for the program even if the node goes
         // away: its calls to them fail instead of going out on the physical network.
         if (!o.routes.empty()) setenv("ZT_ROUTES", o.routes.c_str(), 1);
@@ -352,9 +310,12 @@ int main(int argc, char** argv) {
     }
     setenv("LD_PRELOAD", preload.c_str(), 1);
 
-    if (const std::string prog = resolve(argv[i]); !prog.empty())
-        if (const char* why = unwrappable(prog)) std::fprintf(stderr, "ztrun: warning: %s %s\n", prog.c_str(), why);
+    if (const char* why = unwrappable(prog)) std::fprintf(stderr, "ztrun: warning: %s %s\n", prog.c_str(), why);
+    progress.detail("running %s%s%s", prog.c_str(),
+                    std::getenv("ZT_ROUTES") ? " with ZT_ROUTES=" : "",
+                    std::getenv("ZT_ROUTES") ? std::getenv("ZT_ROUTES") : "");
     execvp(argv[i], argv + i);
-    std::fprintf(stderr, "ztrun: %s: %s\n", argv[i], std::strerror(errno));
-    return errno == ENOENT ? 127 : 126;
+    const int err = errno;
+    std::fprintf(stderr, "ztrun: %s: %s\n", argv[i], std::strerror(err));
+    return err == ENOENT || err == ENOTDIR ? kExitNotFound : kExitCannotRun;
 }

@@ -20,6 +20,7 @@
 #include "intercept/quiet_spawn.hpp"
 #include "stack/names.hpp"
 #include "tools/ztnode/link/status_server.hpp"
+#include "tools/ztrun/exit_codes.hpp"
 
 namespace ztrun {
 
@@ -143,13 +144,8 @@ int hold_node(uint64_t hash) {
     return fd;
 }
 
-struct State {
-    std::string status = "?";
-    std::string addresses;  // "10.147.17.5/24,fd00::1/88"
-};
-
-State network_state(uint64_t hash, const std::string& nwid) {
-    State st;
+NetState network_state(uint64_t hash, const std::string& nwid) {
+    NetState st;
     std::string answer, error;
     if (!zt::link::query_status(hash, "network " + nwid, answer, error)) {
         st.status = "NODE_GONE";
@@ -167,40 +163,46 @@ State network_state(uint64_t hash, const std::string& nwid) {
     return st;
 }
 
-// What a state means for someone waiting, in a few words.
-std::string explain(const std::string& nwid, const State& st) {
-    const std::string ctl = nwid.substr(0, 10);
-    if (st.status == "REQUESTING_CONFIGURATION") return "no configuration yet from controller " + ctl;
-    if (st.status == "ACCESS_DENIED") return "controller " + ctl + " has not authorized this node";
-    if (st.status == "NOT_FOUND") return "controller " + ctl + " has no such network";
-    if (st.status == "CLIENT_TOO_OLD") return "the controller's configuration format is not supported";
-    if (st.status == "AUTHENTICATION_REQUIRED") return "the network requires SSO authentication (not supported)";
-    if (st.status == "OK") return "configured, but no address assigned yet";
-    if (st.status == "NODE_GONE") return "the node stopped (see its log in the home)";
-    return st.status;
+// -v: who the node is, from its status.
+void describe_node(uint64_t hash, Progress& progress) {
+    if (progress.manner() != Progress::Manner::verbose) return;
+    std::string answer, error;
+    if (!zt::link::query_status(hash, "json", answer, error)) return;
+    auto j = nlohmann::json::parse(answer, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return;
+    const auto planet = j.value("planet", nlohmann::json::object());
+    progress.detail("node %s on UDP port %d, %s, planet %llu with %zu root(s)", j.value("address", "?").c_str(),
+                    j.value("port", 0), j.value("online", false) ? "online" : "offline",
+                    (unsigned long long)planet.value("id", uint64_t(0)),
+                    planet.contains("roots") && planet["roots"].is_array() ? planet["roots"].size() : size_t(0));
 }
 
 }  // namespace
 
-int join_and_wait(Options& o) {
+int join_and_wait(Options& o, Progress& progress) {
     const uint64_t hash = zt::stack::home_hash_of(o.home);
     std::string answer, error;
     if (!zt::link::query_status(hash, "networks", answer, error)) {
+        progress.starting_node(o.node_bin);
         if (!start_node(o, error)) {
-            std::fprintf(stderr, "ztrun: %s\n", error.c_str());
-            return 1;
+            progress.fail(error);
+            return kExitFailed;
         }
         // The node we started may have found another one starting for the home (several
         // programs started at once): whichever serves it answers within a few seconds.
         const int64_t until = mono_ms() + 10000;
         while (!zt::link::query_status(hash, "networks", answer, error)) {
             if (mono_ms() >= until) {
-                std::fprintf(stderr, "ztrun: the node for %s did not answer: %s\n", o.home.c_str(), error.c_str());
-                return 1;
+                progress.fail("the node for " + o.home + " did not answer: " + error);
+                return kExitFailed;
             }
             usleep(50 * 1000);
         }
+        progress.detail("the node serves %s", o.home.c_str());
+    } else {
+        progress.detail("a node already serves %s", o.home.c_str());
     }
+    describe_node(hash, progress);
     const int keep = hold_node(hash);
     struct Closer {
         int fd;
@@ -221,46 +223,42 @@ int join_and_wait(Options& o) {
             i = j + 1;
         }
         ids.push_back(spec.substr(0, std::min(spec.size(), size_t(16))));
+        progress.detail("network %s: %s", ids.back().c_str(),
+                        line.size() > 21 ? ("joining statically with" + line.substr(21)).c_str()
+                                         : "joining through its controller");
         if (!zt::link::query_status(hash, line, answer, error)) {
-            std::fprintf(stderr, "ztrun: %s\n", error.c_str());
-            return 1;
+            progress.fail(error);
+            return kExitFailed;
         }
         if (answer.rfind("ERROR ", 0) == 0) {
-            std::fprintf(stderr, "ztrun: network %s: %s", ids.back().c_str(), answer.c_str() + 6);
-            return 1;
+            while (!answer.empty() && answer.back() == '\n') answer.pop_back();
+            progress.fail("network " + ids.back() + ": " + answer.substr(6));
+            return kExitFailed;
         }
     }
+    progress.waiting_for(ids);
 
-    const int64_t start = mono_ms(), deadline = start + int64_t(o.wait_s) * 1000;
-    std::vector<std::string> shown(ids.size());
-    bool printed = false;
+    const int64_t deadline = mono_ms() + int64_t(o.wait_s) * 1000;
     for (;;) {
         bool all_up = true;
         for (size_t k = 0; k < ids.size(); ++k) {
-            State st = network_state(hash, ids[k]);
-            const bool up = st.status == "OK" && !st.addresses.empty();
-            all_up = all_up && up;
-            const std::string line = st.status + (st.addresses.empty() ? "" : " " + st.addresses);
-            // Quiet when it comes up at once; after a second, each change is shown.
-            if (!o.quiet && line != shown[k] && (printed || mono_ms() - start >= 1000)) {
-                std::fprintf(stderr, "ztrun: network %s: %s%s%s\n", ids[k].c_str(), line.c_str(), up ? "" : " (",
-                             up ? "" : (explain(ids[k], st) + ")").c_str());
-                shown[k] = line;
-                printed = true;
-            }
+            const NetState st = network_state(hash, ids[k]);
+            all_up = all_up && st.up();
+            progress.update(k, st);
             if (st.status == "NODE_GONE") {
-                std::fprintf(stderr, "ztrun: network %s: %s\n", ids[k].c_str(), explain(ids[k], st).c_str());
-                return 1;
+                progress.fail("network " + ids[k] + ": " + explain(ids[k], st));
+                return kExitFailed;
             }
-            if (!up && mono_ms() >= deadline) {
-                std::fprintf(stderr, "ztrun: network %s did not come up within %d s: %s (%s)\n", ids[k].c_str(), o.wait_s,
-                             st.status.c_str(), explain(ids[k], st).c_str());
-                return 1;
+            if (!st.up() && mono_ms() >= deadline) {
+                progress.fail("network " + ids[k] + " did not come up within " + std::to_string(o.wait_s) +
+                              " s: " + st.status + " (" + explain(ids[k], st) + ")");
+                return kExitFailed;
             }
         }
         if (all_up) {
+            progress.finish();
             for (const auto& id : ids) {
-                const State st = network_state(hash, id);
+                const NetState st = network_state(hash, id);
                 if (!st.addresses.empty()) o.routes += (o.routes.empty() ? "" : ",") + st.addresses;
             }
             return 0;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/ztrun/progress.hpp"
+
 namespace ztrun {
 
 struct Options {
@@ -13,13 +15,12 @@ struct Options {
     std::string node_bin;               // ztnode, started if no node serves the home
     std::vector<std::string> networks;  // "nwid" or "nwid=ip/len..." as given to -n
     int wait_s = 60;
-    bool quiet = false;
     std::string routes;                 // out: "ip/len,..." of every network once up
 };
 
-// Starts the node if needed, joins each network and waits. 0 when all are up; otherwise prints
-// one line on stderr saying why (the node's own reason when it could not start, or which network
-// is not up and why), and returns 1.
-int join_and_wait(Options& o);
+// Starts the node if needed, joins each network and waits, telling `progress` each step. 0 when
+// all are up; otherwise prints one line on stderr saying why (the node's own reason when it could
+// not start, or which network is not up and why), and returns 1 (kExitFailed).
+int join_and_wait(Options& o, Progress& progress);
 
 }  // namespace ztrun

@@ -388,6 +388,7 @@ std::string CoreLink::request(std::string_view line) {
     if (w.empty() || w[0] == "text") return status(false);
     if (w[0] == "json") return status(true);
     if (!node_) return "ERROR not started\n";
+    if (w[0] == "sockets") return sockets_json(host_->stack_sockets());
     if (w[0] == "networks") {
         std::string out = "200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n";
         for (const auto& n : node_->networks()) out += network_line(n);

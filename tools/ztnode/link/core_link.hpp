@@ -33,6 +33,9 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
                         const stack::StackStats* stack = nullptr);
 std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
                         const stack::StackStats* stack = nullptr);
+// The wrapped programs' virtual sockets as JSON, {"sockets": [...]} (ztstatus sockets adds
+// their fds and prints them).
+std::string sockets_json(const std::vector<stack::SocketInfo>& sockets);
 // One network as JSON (like `zerotier-cli listnetworks -j`) and as one listnetworks line.
 std::string network_json(const NetworkStatus& n);
 std::string network_line(const NetworkStatus& n);
@@ -53,7 +56,7 @@ public:
     std::string join(NetworkId nwid, const std::vector<stack::InetPrefix>& addrs) override;
     void stack_groups(NetworkId nwid, const std::vector<Mac>& groups) override;
     void stop() override;
-    // The status socket's requests: "text", "json", "networks", "network <nwid>",
+    // The status socket's requests: "text", "json", "networks", "network <nwid>", "sockets",
     // "join <nwid> [<ip>/<len>...]", "leave <nwid>".
     std::string request(std::string_view line);
     std::string status(bool json) const;

@@ -1,5 +1,6 @@
 // The node's status for diagnostics, like `zerotier-cli info` + `peers`: identity, planet
-// and roots, peers with their paths, latency and last-seen ages, and the packet counters.
+// and roots, peers with their paths, latency and last-seen ages, and the packet counters; and
+// the wrapped programs' sockets.
 #include <cstdio>
 #include <sstream>
 
@@ -97,6 +98,20 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
           << ",\"ipFragmentsDropped\":" << stack->ip_fragments_dropped << ",\"refusedOtherUid\":" << stack->refused_uid
           << "}";
     o << "}\n";
+    return o.str();
+}
+
+std::string sockets_json(const std::vector<stack::SocketInfo>& sockets) {
+    std::ostringstream o;
+    auto addr = [](const stack::InetAddr& a) { return a.family ? json_str(a.to_string()) : std::string("null"); };
+    o << "{\"sockets\":[";
+    for (size_t i = 0; i < sockets.size(); ++i) {
+        const auto& s = sockets[i];
+        o << (i ? "," : "") << "{\"proto\":" << json_str(s.tcp ? "tcp" : "udp") << ",\"state\":" << json_str(s.state)
+          << ",\"local\":" << addr(s.local) << ",\"remote\":" << addr(s.remote) << ",\"pid\":" << s.pid
+          << ",\"inode\":" << s.app_inode << ",\"bytesIn\":" << s.bytes_in << ",\"bytesOut\":" << s.bytes_out << "}";
+    }
+    o << "]}\n";
     return o.str();
 }
 
