@@ -20,6 +20,7 @@
 #include "intercept/common.hpp"
 #include "intercept/log.hpp"
 #include "intercept/ops.hpp"
+#include "intercept/real.hpp"
 #include "intercept/privileges.hpp"
 
 extern char** environ;
@@ -120,15 +121,6 @@ size_t env_count(char* const* envp) {
     return n;
 }
 
-template <class F>
-F next(std::atomic<void*>& cache, const char* name) {
-    void* p = cache.load(std::memory_order_acquire);
-    if (!p) {
-        p = dlsym(RTLD_NEXT, name);
-        cache.store(p, std::memory_order_release);
-    }
-    return reinterpret_cast<F>(p);
-}
 
 std::atomic<void*> p_execve{nullptr}, p_execvpe{nullptr}, p_posix_spawn{nullptr}, p_posix_spawnp{nullptr};
 
@@ -163,28 +155,28 @@ using zti::shim_env;
     char* const* zti_env = shim_env(envp, zti_out, zti_buf, sizeof zti_buf)
 
 ZTI_HOOK(int, execve, const char* path, char* const argv[], char* const envp[]) {
-    auto real = zti::next<zti::execve_t>(zti::p_execve, "execve");
+    auto real = zti::real::next_symbol<zti::execve_t>(zti::p_execve, "execve");
     if (zti::pass()) return real(path, argv, envp);
     ZTI_SHIM_ENV(envp);
     return real(path, argv, zti_env);
 }
 
 ZTI_HOOK(int, execv, const char* path, char* const argv[]) {
-    auto real = zti::next<zti::execve_t>(zti::p_execve, "execve");
+    auto real = zti::real::next_symbol<zti::execve_t>(zti::p_execve, "execve");
     if (zti::pass()) return real(path, argv, environ);
     ZTI_SHIM_ENV(environ);
     return real(path, argv, zti_env);
 }
 
 ZTI_HOOK(int, execvpe, const char* file, char* const argv[], char* const envp[]) {
-    auto real = zti::next<zti::execve_t>(zti::p_execvpe, "execvpe");
+    auto real = zti::real::next_symbol<zti::execve_t>(zti::p_execvpe, "execvpe");
     if (zti::pass()) return real(file, argv, envp);
     ZTI_SHIM_ENV(envp);
     return real(file, argv, zti_env);
 }
 
 ZTI_HOOK(int, execvp, const char* file, char* const argv[]) {
-    auto real = zti::next<zti::execve_t>(zti::p_execvpe, "execvpe");
+    auto real = zti::real::next_symbol<zti::execve_t>(zti::p_execvpe, "execvpe");
     if (zti::pass()) return real(file, argv, environ);
     ZTI_SHIM_ENV(environ);
     return real(file, argv, zti_env);
@@ -228,7 +220,7 @@ ZTI_HOOK(int, execle, const char* path, const char* arg0, ...) {
 
 ZTI_HOOK(int, posix_spawn, pid_t* pid, const char* path, const posix_spawn_file_actions_t* fa,
          const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
-    auto real = zti::next<zti::spawn_t>(zti::p_posix_spawn, "posix_spawn");
+    auto real = zti::real::next_symbol<zti::spawn_t>(zti::p_posix_spawn, "posix_spawn");
     if (zti::pass()) return real(pid, path, fa, attr, argv, envp);
     ZTI_SHIM_ENV(envp);
     return real(pid, path, fa, attr, argv, zti_env);
@@ -236,7 +228,7 @@ ZTI_HOOK(int, posix_spawn, pid_t* pid, const char* path, const posix_spawn_file_
 
 ZTI_HOOK(int, posix_spawnp, pid_t* pid, const char* file, const posix_spawn_file_actions_t* fa,
          const posix_spawnattr_t* attr, char* const argv[], char* const envp[]) {
-    auto real = zti::next<zti::spawn_t>(zti::p_posix_spawnp, "posix_spawnp");
+    auto real = zti::real::next_symbol<zti::spawn_t>(zti::p_posix_spawnp, "posix_spawnp");
     if (zti::pass()) return real(pid, file, fa, attr, argv, envp);
     ZTI_SHIM_ENV(envp);
     return real(pid, file, fa, attr, argv, zti_env);

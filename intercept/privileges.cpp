@@ -85,15 +85,6 @@ void before_identity_change(const char* what, uid_t euid) {
               g_have_key.load() ? "known" : "unknown");
 }
 
-template <class F>
-F next(std::atomic<void*>& cache, const char* name) {
-    void* p = cache.load(std::memory_order_acquire);
-    if (!p) {
-        p = dlsym(RTLD_NEXT, name);
-        cache.store(p, std::memory_order_release);
-    }
-    return reinterpret_cast<F>(p);
-}
 
 std::atomic<void*> p_setuid{nullptr}, p_seteuid{nullptr}, p_setreuid{nullptr}, p_setresuid{nullptr};
 
@@ -139,20 +130,20 @@ bool trusted_peer_uid(uid_t uid) noexcept {
 
 ZTI_HOOK(int, setuid, uid_t uid) {
     zti::before_identity_change("setuid", uid);
-    return zti::next<int (*)(uid_t)>(zti::p_setuid, "setuid")(uid);
+    return zti::real::next_symbol<int (*)(uid_t)>(zti::p_setuid, "setuid")(uid);
 }
 
 ZTI_HOOK(int, seteuid, uid_t uid) {
     zti::before_identity_change("seteuid", uid);
-    return zti::next<int (*)(uid_t)>(zti::p_seteuid, "seteuid")(uid);
+    return zti::real::next_symbol<int (*)(uid_t)>(zti::p_seteuid, "seteuid")(uid);
 }
 
 ZTI_HOOK(int, setreuid, uid_t r, uid_t e) {
     zti::before_identity_change("setreuid", e);
-    return zti::next<int (*)(uid_t, uid_t)>(zti::p_setreuid, "setreuid")(r, e);
+    return zti::real::next_symbol<int (*)(uid_t, uid_t)>(zti::p_setreuid, "setreuid")(r, e);
 }
 
 ZTI_HOOK(int, setresuid, uid_t r, uid_t e, uid_t s) {
     zti::before_identity_change("setresuid", e);
-    return zti::next<int (*)(uid_t, uid_t, uid_t)>(zti::p_setresuid, "setresuid")(r, e, s);
+    return zti::real::next_symbol<int (*)(uid_t, uid_t, uid_t)>(zti::p_setresuid, "setresuid")(r, e, s);
 }

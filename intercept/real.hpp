@@ -3,15 +3,30 @@
 // system call. Shim-internal code calls these, never the hooked names.
 #pragma once
 
+#include <dlfcn.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include <atomic>
+
 namespace zti::real {
 
 void resolve_all() noexcept;
+
+// The next definition of `name` after ours (dlsym RTLD_NEXT), looked up once into `cache`: for
+// hooks of functions outside the table below (exec, setuid, sendfile families).
+template <class F>
+F next_symbol(std::atomic<void*>& cache, const char* name) noexcept {
+    void* p = cache.load(std::memory_order_acquire);
+    if (!p) {
+        p = dlsym(RTLD_NEXT, name);
+        cache.store(p, std::memory_order_release);
+    }
+    return reinterpret_cast<F>(p);
+}
 
 int socket(int domain, int type, int protocol) noexcept;
 int socketpair(int domain, int type, int protocol, int sv[2]) noexcept;

@@ -23,15 +23,6 @@ namespace {
 
 constexpr size_t kMaxDatagram = 65507;
 
-template <class F>
-F next(std::atomic<void*>& cache, const char* name) {
-    void* p = cache.load(std::memory_order_acquire);
-    if (!p) {
-        p = dlsym(RTLD_NEXT, name);
-        cache.store(p, std::memory_order_release);
-    }
-    return reinterpret_cast<F>(p);
-}
 std::atomic<void*> p_sendfile{nullptr}, p_sendfile64{nullptr}, p_splice{nullptr};
 
 bool virtual_udp(int fd) { return zti::g_active && !zti::in_shim() && zti::g_fds.kind(fd) == zti::Kind::udp; }
@@ -58,7 +49,7 @@ ssize_t copy_datagram(int out_fd, int in_fd, off64_t* offset, size_t count) {
 
 ZTI_HOOK(ssize_t, sendfile, int out_fd, int in_fd, off_t* offset, size_t count) {
     if (!virtual_udp(out_fd))
-        return next<ssize_t (*)(int, int, off_t*, size_t)>(p_sendfile, "sendfile")(out_fd, in_fd, offset, count);
+        return zti::real::next_symbol<ssize_t (*)(int, int, off_t*, size_t)>(p_sendfile, "sendfile")(out_fd, in_fd, offset, count);
     off64_t off = offset ? *offset : 0;
     const ssize_t r = copy_datagram(out_fd, in_fd, offset ? &off : nullptr, count);
     if (offset && r > 0) *offset = off_t(off);
@@ -67,13 +58,13 @@ ZTI_HOOK(ssize_t, sendfile, int out_fd, int in_fd, off_t* offset, size_t count) 
 
 ZTI_HOOK(ssize_t, sendfile64, int out_fd, int in_fd, off64_t* offset, size_t count) {
     if (!virtual_udp(out_fd))
-        return next<ssize_t (*)(int, int, off64_t*, size_t)>(p_sendfile64, "sendfile64")(out_fd, in_fd, offset, count);
+        return zti::real::next_symbol<ssize_t (*)(int, int, off64_t*, size_t)>(p_sendfile64, "sendfile64")(out_fd, in_fd, offset, count);
     return copy_datagram(out_fd, in_fd, offset, count);
 }
 
 ZTI_HOOK(ssize_t, splice, int fd_in, off64_t* off_in, int fd_out, off64_t* off_out, size_t len, unsigned flags) {
     if (!virtual_udp(fd_out) || off_out)
-        return next<ssize_t (*)(int, off64_t*, int, off64_t*, size_t, unsigned)>(p_splice, "splice")(
+        return zti::real::next_symbol<ssize_t (*)(int, off64_t*, int, off64_t*, size_t, unsigned)>(p_splice, "splice")(
             fd_in, off_in, fd_out, off_out, len, flags);
     return copy_datagram(fd_out, fd_in, off_in, len);
 }

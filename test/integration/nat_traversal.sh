@@ -91,6 +91,9 @@ root_relayed() { st $NS_R "$TMP/root" | json_get 's["counters"]["relayed"]'; }
 a_path_to_b() {  # the confirmed path A uses to reach B, if any
   st $NS_A "$(home_of a)" | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of b)' for pa in p['paths'] if pa['confirmed'] and pa['preferred'])"
 }
+b_path_to_a() {  # and the one B uses to reach A (the file flows from B to A)
+  st $NS_B "$(home_of b)" | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of a)' for pa in p['paths'] if pa['confirmed'] and pa['preferred'])"
+}
 
 start_server
 wait_for 40 ip netns exec $NS_A env ZT_HOME="$(home_of a)" LD_PRELOAD="$LIB" \
@@ -106,6 +109,10 @@ case "$path" in
   203.0.113.12/*) say "ok (b): A's direct path to B goes through NAT2's public address: $path" ;;
   *) st $NS_A "$(home_of a)"; fail "no direct path from A to B through the NATs (path: '$path')" ;;
 esac
+# The file flows from B to A: B must have confirmed its own direct path to A (through NAT1)
+# too, or B's side still goes through the root however settled A's side is.
+b_has_direct_path() { case "$(b_path_to_a)" in 203.0.113.11/*) return 0 ;; *) return 1 ;; esac; }
+wait_for 30 b_has_direct_path || { st $NS_B "$(home_of b)"; fail "no direct path from B to A through the NATs (path: '$(b_path_to_a)')"; }
 r1=$(root_relayed)
 fetch "$TMP/got1" || fail "transfer over the direct path failed"
 r2=$(root_relayed)

@@ -195,7 +195,11 @@ int tcp_connect(uint64_t home_hash, const stack::InetAddr& peer, uint64_t conn_i
     h.sock_id = sock_id;
     h.peer = peer.to_name();
     std::memcpy(pre.data(), &h, sizeof h);
-    if (::send(fd, pre.data(), pre.size(), MSG_NOSIGNAL) != ssize_t(pre.size())) {
+    // A connection that fails at once (no route, our own closed port) is closed by the node as
+    // soon as it has read the header, maybe before the rest of the preamble is in: the shim then
+    // keeps the carrier, which shows the failure (intercept/connect.cpp), and so do we.
+    const ssize_t sent = ::send(fd, pre.data(), pre.size(), MSG_NOSIGNAL);
+    if (sent < 0 && errno != EPIPE && errno != ECONNRESET) {
         ::close(fd);
         return -1;
     }
