@@ -2,13 +2,16 @@
 #include "intercept/config.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "intercept/common.hpp"
+#include "intercept/real.hpp"
 #include "ipc/control_protocol.hpp"
 
 namespace zti {
@@ -69,6 +72,28 @@ void parse_routes(const char* v) {
     }
 }
 
+// $ZT_HOME/routes, which the node keeps (tools/ztnode/runtime.cpp): the ranges of its networks
+// the last time it ran. Unreadable after a privilege drop; ZT_ROUTES or the key path cover that.
+void read_routes_file() {
+    char path[PATH_MAX + 16];
+    if (snprintf(path, sizeof path, "%s/routes", g_cfg.home) >= int(sizeof path)) return;
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return;
+    char buf[4096];
+    const ssize_t n = real::read(fd, buf, sizeof buf - 1);
+    real::close(fd);
+    if (n <= 0) return;
+    buf[n] = '\0';
+    for (char* line = buf; *line;) {
+        char* end = strchr(line, '\n');
+        if (end) *end = '\0';
+        ztctl::NetworkInfo::Prefix p;
+        if (parse_prefix(line, strlen(line), p)) add_known(p);
+        if (!end) break;
+        line = end + 1;
+    }
+}
+
 void parse_networks(const char* v) {
     g_cfg.join_count = 0;
     while (v && *v && g_cfg.join_count < int(ztctl::kMaxNetworks)) {
@@ -117,6 +142,7 @@ void load_config() noexcept {
     for (int i = 0; i < g_cfg.join_count; ++i)
         for (int j = 0; j < g_cfg.joins[i].addr_count; ++j) add_known(g_cfg.joins[i].addrs[j]);
     parse_routes(getenv("ZT_ROUTES"));
+    read_routes_file();
     const char* strict = getenv("ZT_STRICT");
     g_cfg.strict = strict && *strict && strcmp(strict, "0") != 0;
     const char* nb = getenv("ZT_NODE_BIN");

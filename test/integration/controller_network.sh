@@ -31,6 +31,11 @@ case $IP_A in 10.147.30.*) ;; *) fail "a's address $IP_A is not from the pool" ;
 [ "$(api GET "/network/$NWID/member/$(address_of a)" | json_get 's["ipAssignments"]')" = "['$IP_A']" ] \
   || fail "the controller did not record a's address"
 say "a joined as $IP_A (from the pool, recorded by the controller)"
+# The node keeps its networks' ranges in the home, for programs started while it is down.
+routes_saved() { grep -qx "$IP_A/24" "$(home_of a)/routes"; }
+wait_for 10 routes_saved || fail "a's routes file: $(cat "$(home_of a)/routes" 2>&1)"
+grep -qx "10.147.30.0/24" "$(home_of a)/routes" || fail "the managed route is not in a's routes file"
+say "a's node saved its ranges in the home ($(tr '\n' ' ' < "$(home_of a)/routes"))"
 
 fetch() { run_in b "$NWID" curl -sf --max-time 10 -o "$TMP/got" "http://$IP_A:8080/blob"; }
 wait_for 20 fetch || fail "b could not fetch from a"

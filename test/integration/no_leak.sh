@@ -73,6 +73,15 @@ r=$(nodeless env ZT_NETWORKS=8056c2e21c000001 ZT_ROUTES=10.147.17.5/24,fd00:1::5
 [ ! -s "$TMP/err2" ] || fail "the shim wrote to the app's stderr without ZT_VERBOSE: $(cat "$TMP/err2")"
 say "ok: ZT_ROUTES ranges, no node: ENETUNREACH, silent without ZT_VERBOSE"
 
+# 2b. A bare LD_PRELOAD on a controller network (no addresses in ZT_NETWORKS, no ZT_ROUTES): the
+# ranges the node wrote to the home's `routes` file the last time it ran.
+home2=$(make_home y)
+printf '10.147.17.5/24\nfd00:1::5/88\n' > "$home2/routes"
+r=$(nsx env ZT_HOME="$home2" ZT_NODE_BIN=/bin/false LD_PRELOAD="$LIB" ZT_NETWORKS=8056c2e21c000001 \
+      bash -c "$(declare -f probe); probe 10.147.17.9 $PORT" 2>/dev/null)
+[ "$r" = "tcp:ENETUNREACH udp:ENETUNREACH" ] || fail "ranges from the home's routes file, no node: $r"
+say "ok: ranges from the home's routes file (the node's last networks), no node: ENETUNREACH"
+
 # 3. Strict mode: the ranges are unknown, yet nothing but loopback leaves; binds fail too.
 r=$(nodeless env ZT_NETWORKS=8056c2e21c000001 ZT_STRICT=1 bash -c "$(declare -f probe); probe 10.99.3.4 $PORT" 2>/dev/null)
 [ "$r" = "tcp:ENETUNREACH udp:ENETUNREACH" ] || fail "strict mode without a node: $r"

@@ -158,6 +158,35 @@ void Runtime::networks_changed() {
         setups.push_back(std::move(s));
     }
     stack_->set_networks(setups);
+    save_routes(setups);
+}
+
+// $ZT_HOME/routes: the ranges of the joined networks (assigned subnets and managed routes), one
+// "ip/len" a line. The shim reads it at load, so that a program started while no node answers
+// still knows which destinations are virtual and fails them rather than send them out through
+// the kernel (docs/ARCHITECTURE.md, "Routing policy"). Written whole under a temporary name,
+// only when it changes; a network that is joined but has no address yet keeps its last ranges.
+void Runtime::save_routes(const std::vector<stack::NetworkSetup>& setups) {
+    std::string text;
+    for (const auto& s : setups) {
+        for (const auto& a : s.addrs) text += a.to_string() + "\n";
+        for (const auto& r : s.routes) text += r.target.to_string() + "\n";
+    }
+    if (text.empty() && !setups.empty()) return;
+    if (text == saved_routes_) return;
+    const std::string path = cfg_.home + "/routes", tmp = path + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "we");
+    if (!f) {
+        spdlog::warn("{}: {}", tmp, std::strerror(errno));
+        return;
+    }
+    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        spdlog::warn("{}: {}", path, std::strerror(errno));
+        std::remove(tmp.c_str());
+        return;
+    }
+    saved_routes_ = text;
 }
 
 void Runtime::log(stack::LogLevel level, const std::string& message) { spdlog::log(to_spdlog(level), "{}", message); }

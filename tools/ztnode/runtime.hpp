@@ -39,6 +39,8 @@ public:
     stack::Stack& stack() { return *stack_; }
 
 private:
+    void save_routes(const std::vector<stack::NetworkSetup>& setups);
+    std::string saved_routes_;  // what $ZT_HOME/routes holds
     void check_linger();
 
     Config cfg_;
