@@ -144,7 +144,7 @@ DestRoute refuse(const ztctl::NameAddr& dst, const char* why, bool node_down = f
         return DestRoute::refused;
     }
     // Once per destination and reason in a row: a client that retries in a loop says it once.
-    static char last[INET6_ADDRSTRLEN + 64];
+    static thread_local char last[INET6_ADDRSTRLEN + 64];
     char key[sizeof last];
     snprintf(key, sizeof key, "%s %s", ip, why);
     if (strcmp(key, last) == 0) return DestRoute::refused;

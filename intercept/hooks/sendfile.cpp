@@ -8,6 +8,7 @@
 #include <sys/sendfile.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "intercept/common.hpp"
@@ -30,16 +31,27 @@ bool virtual_udp(int fd) { return zti::g_active && !zti::in_shim() && zti::g_fds
 // Reads up to `count` bytes of in_fd (at *offset if given, which then advances) and sends them as
 // one datagram on the virtual UDP socket out_fd.
 ssize_t copy_datagram(int out_fd, int in_fd, off64_t* offset, size_t count) {
-    static thread_local char buf[kMaxDatagram];
-    const size_t want = count < sizeof buf ? count : sizeof buf;
+    // A heap buffer per call: this path is rare, and 64 KB of TLS in every thread of every
+    // wrapped program would not be.
+    const size_t want = count < kMaxDatagram ? count : kMaxDatagram;
+    char* buf = static_cast<char*>(std::malloc(want ? want : 1));
+    if (!buf) return zti::fail_l(ENOMEM);
     ssize_t n;
     {
         zti::Guard guard;
         n = offset ? pread64(in_fd, buf, want, *offset) : zti::real::read(in_fd, buf, want);
     }
-    if (n <= 0) return n;
+    if (n <= 0) {
+        const int e = errno;
+        std::free(buf);
+        errno = e;
+        return n;
+    }
     iovec v{buf, size_t(n)};
     const ssize_t sent = zti::udp_send(out_fd, &v, 1, 0, nullptr, 0);
+    const int e = errno;
+    std::free(buf);
+    errno = e;
     if (sent < 0) return sent;
     if (offset) *offset += sent;
     return sent;
