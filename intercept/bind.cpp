@@ -116,6 +116,7 @@ int open_udp(int fd, FdEntry& e, const ztctl::NameAddr& local) noexcept {
     req.reuseaddr = reuse_of(e);
     req.v6only = v6only_of(e);
     req.freebind = freebind_of(e);
+    req.reuseport = reuseport_of(e);
     ztctl::BindReply rep{};
     size_t n = 0;
     int pair = -1;

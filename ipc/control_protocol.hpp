@@ -16,7 +16,7 @@
 
 namespace ztctl {
 
-inline constexpr uint16_t kVersion = 2;  // 2: access keys (Attach, PreambleHeader::key)
+inline constexpr uint16_t kVersion = 3;  // 2: access keys (Attach, PreambleHeader::key); 3: UdpOpen::reuseport
 
 // ---------------------------------------------------------------------------------------
 // Unix socket names (all in the abstract namespace: sun_path[0] == '\0').
@@ -244,6 +244,7 @@ struct UdpOpen {
     uint8_t reuseaddr;
     uint8_t v6only;
     uint8_t freebind;                   // IP_FREEBIND / IPV6_FREEBIND
+    uint8_t reuseport;                  // SO_REUSEPORT: datagrams are dealt among the group by source
 } __attribute__((packed));
 
 struct UdpConnect {

@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 
 #include "stack/context.hpp"
 #include "stack/lwip_errno.hpp"
@@ -25,8 +27,9 @@ constexpr int kBatch = 64;
 
 class UdpSocket {
 public:
-    UdpSocket(UdpBridge& bridge, StackContext& ctx, uint64_t sock_id, struct udp_pcb* pcb, int fd, pid_t pid)
-        : bridge_(bridge), ctx_(ctx), sock_id_(sock_id), pcb_(pcb), fd_(fd), pid_(pid) {
+    UdpSocket(UdpBridge& bridge, StackContext& ctx, uint64_t sock_id, struct udp_pcb* pcb, int fd, pid_t pid,
+              bool reuseport)
+        : bridge_(bridge), ctx_(ctx), sock_id_(sock_id), pcb_(pcb), fd_(fd), pid_(pid), reuseport_(reuseport) {
         udp_recv(pcb_, &UdpSocket::on_recv_cb, this);
         watched_ = ctx_.reactor().add_fd(fd_, EPOLLIN, [this](uint32_t ev) { handle_fd(ev); });
     }
@@ -36,6 +39,9 @@ public:
 
     bool done() const { return pcb_ == nullptr; }
     struct udp_pcb* pcb() const { return pcb_; }
+    uint64_t sock_id() const { return sock_id_; }
+    // An unconnected member of a SO_REUSEPORT group, which takes its share of the group's datagrams.
+    bool dealt() const { return reuseport_ && pcb_ && !(pcb_->flags & UDP_FLAGS_CONNECTED); }
 
     InetAddr local() const {
         InetAddr a = from_ip_addr(pcb_->local_ip, pcb_->local_port);
@@ -122,7 +128,8 @@ private:
             pbuf_copy_partial(p, buf.data(), p->tot_len, 0);
             iov[n++] = {buf.data(), p->tot_len};
         }
-        s->deliver(from_ip_addr(*addr, port), iov, n);
+        const InetAddr src = from_ip_addr(*addr, port);
+        s->bridge_.deal(s, src)->deliver(src, iov, n);
     }
 
     void handle_fd(uint32_t) {
@@ -202,6 +209,7 @@ private:
     struct udp_pcb* pcb_;
     int fd_;
     pid_t pid_;                // the process that opened it (its control connection)
+    bool reuseport_;           // SO_REUSEPORT: in a group with the sockets bound to its address
     bool watched_ = false;
     uint64_t bytes_in_ = 0;    // payload bytes delivered to the app
     uint64_t bytes_out_ = 0;   // payload bytes the app sent that went out
@@ -253,7 +261,8 @@ Stack::UdpOpenResult UdpBridge::open(const ztctl::UdpOpen& req, pid_t pid) {
     ::fcntl(sv[0], F_SETFL, ::fcntl(sv[0], F_GETFL) | O_NONBLOCK);
     int sndbuf = kNodeSndBuf;
     ::setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-    sockets_.emplace(req.sock_id, std::make_unique<UdpSocket>(*this, ctx_, req.sock_id, pcb, sv[0], pid));
+    sockets_.emplace(req.sock_id, std::make_unique<UdpSocket>(*this, ctx_, req.sock_id, pcb, sv[0], pid,
+                                                                req.reuseport != 0));
     res.local = req.local;
     res.local.port_be = htons(pcb->local_port);
     res.app_fd = sv[1];
@@ -297,13 +306,34 @@ UdpSocket* UdpBridge::find_local(const InetAddr& dst, const InetAddr& src) {
         InetAddr l = from_ip_addr(s->pcb()->local_ip, s->pcb()->local_port);
         bool any_type = IP_IS_ANY_TYPE_VAL(s->pcb()->local_ip);
         if (!any_type && !l.is_unspecified()) {
-            if (l.same_ip(dst) && s->accepts_from(src)) return s.get();
+            if (l.same_ip(dst) && s->accepts_from(src)) return deal(s.get(), src);
             continue;
         }
         bool family_ok = any_type || l.family == dst.family;
         if (family_ok && !wildcard && s->accepts_from(src)) wildcard = s.get();
     }
-    return wildcard;
+    return wildcard ? deal(wildcard, src) : nullptr;
+}
+
+UdpSocket* UdpBridge::deal(UdpSocket* s, const InetAddr& src) {
+    if (!s->dealt()) return s;
+    const struct udp_pcb* pcb = s->pcb();
+    UdpSocket* group[64];
+    size_t n = 0;
+    for (auto& [id, m] : sockets_) {
+        if (n == std::size(group) || !m->dealt()) continue;
+        const struct udp_pcb* q = m->pcb();
+        if (q->local_port == pcb->local_port && IP_GET_TYPE(&q->local_ip) == IP_GET_TYPE(&pcb->local_ip) &&
+            ip_addr_cmp(&q->local_ip, &pcb->local_ip))
+            group[n++] = m.get();
+    }
+    if (n < 2) return s;
+    // In sock_id order, so that the choice does not depend on the map's iteration order.
+    std::sort(group, group + n, [](const UdpSocket* a, const UdpSocket* b) { return a->sock_id() < b->sock_id(); });
+    const ztctl::NameAddr name = src.to_name();
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the source's address and port
+    for (size_t i = 0; i < sizeof name; ++i) h = (h ^ reinterpret_cast<const uint8_t*>(&name)[i]) * 0x100000001b3ull;
+    return group[h % n];
 }
 
 void UdpBridge::retire(UdpSocket* s) {

@@ -2,7 +2,10 @@
 // whose other end the app holds; every message is UdpHeader + payload (destination on the way
 // out, source on the way in). Datagrams the app's end cannot take are dropped and counted,
 // like a full UDP receive buffer. Datagrams to our own addresses go from socket to socket
-// here, never through lwIP.
+// here, never through lwIP. SO_REUSEPORT groups (sockets bound to one address with the option)
+// each hold a pcb; a datagram that reaches any unconnected member is dealt to the member its
+// source hashes to, so one source stays with one socket while the group is unchanged (the
+// kernel hashes the 4-tuple the same way).
 #pragma once
 
 #include <lwip/udp.h>
@@ -38,6 +41,9 @@ public:
     // --- for UdpSocket ---
     // The socket that would receive a datagram sent to our own address `dst` from `src`.
     UdpSocket* find_local(const InetAddr& dst, const InetAddr& src);
+    // The member of `s`'s SO_REUSEPORT group that takes a datagram from `src` (`s` itself when
+    // it is in no group or connected).
+    UdpSocket* deal(UdpSocket* s, const InetAddr& src);
     void retire(UdpSocket* s);
 
 private:

@@ -185,7 +185,7 @@ def control(c):
         if not m:
             return
         ver, op, req = struct.unpack('<HHI', m[:8])
-        rh = lambda err: struct.pack('<HHIi', 2, op, req, err)   # kVersion 2
+        rh = lambda err: struct.pack('<HHIi', 3, op, req, err)   # kVersion 3
         fds = []
         if op == 1:    # hello
             prefixes = struct.pack('<B16s2sB', 4, VIRT, b'\0\0', 24) + b'\0' * 20 * 7 + b'\0' * 20 * 16
@@ -236,8 +236,9 @@ def control(c):
         elif op == 6:  # udp_open
             sock_id, = struct.unpack('<Q', m[8:16])
             fam, ip, port = parse_na(m[16:35]); reuse, v6only = m[35], m[36]
+            reuseport = m[38]
             try:
-                k = kernel_bind(fam, ip, port, reuse, v6only, socket.SOCK_DGRAM)
+                k = kernel_bind(fam, ip, port, reuse, v6only, socket.SOCK_DGRAM, reuseport)
                 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
                 udps[sock_id] = k
                 udp_pump(sock_id, b, k)

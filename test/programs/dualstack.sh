@@ -61,3 +61,37 @@ try:
 except OSError as e: print(errno.errorcode.get(e.errno, e))' "$B_IP" $R)
 [ "$v4" = ECONNREFUSED ] || fail "v6-only server over IPv4: $v4 (expected ECONNREFUSED)"
 say "ok: a v6-only [::] server answers over IPv6 (peer $A6) and refuses IPv4"
+
+# A UDP SO_REUSEPORT group across nodes: two sockets on one port of b, 16 sources on a, three
+# datagrams each. Every datagram arrives, each source sticks to one member, both get some.
+U=$((PBASE + 23))
+ZT_HOME=$(home_of b) LD_PRELOAD=$LIB python3 -c '
+import select, socket, sys
+g = []
+for _ in range(2):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind((sys.argv[1], int(sys.argv[2]))); g.append(s)
+print("ready", flush=True)
+seen = {}
+while sum(len(v) for v in seen.values()) < 48:
+    r, _, _ = select.select(g, [], [], 20)
+    if not r: break
+    for s in r:
+        d, a = s.recvfrom(100); seen.setdefault(a[1], []).append(g.index(s))
+per = [set(v) for v in seen.values()]
+print("got %d sources %d sticky %s members %s" % (sum(len(v) for v in seen.values()), len(seen),
+      all(len(p) == 1 for p in per), sorted(set().union(*per))), flush=True)' "$B_IP" $U > "$TMP/reuseport.out" &
+BG_PIDS+=($!)
+RP=$!
+wait_for 30 grep -q ready "$TMP/reuseport.out" || fail "the UDP SO_REUSEPORT server did not start"
+in_home a python3 -c '
+import socket, sys, time
+cs = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(16)]
+for k in range(3):
+    for c in cs: c.sendto(b"x", (sys.argv[1], int(sys.argv[2])))
+    time.sleep(0.05)' "$B_IP" $U
+wait $RP || true
+grep -qx "got 48 sources 16 sticky True members \[0, 1\]" "$TMP/reuseport.out" ||
+  fail "UDP SO_REUSEPORT group across nodes: $(tail -n 1 "$TMP/reuseport.out")"
+say "ok: a UDP SO_REUSEPORT pair on b took 48 datagrams from 16 sources on a, each source on one member, both used"
