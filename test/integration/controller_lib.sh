@@ -3,7 +3,8 @@
 # HTTP API through curl, and members that join with ztrun -n (no static configuration).
 #
 #   start_infra                  root + controller; sets ZT_PLANET, CTL (address), API, TOKEN
-#                                (the root's endpoint in the planet: $ROOT_IP, default 127.0.0.1)
+#                                (the root's endpoint in the planet: $ROOT_IP, default 127.0.0.1;
+#                                both run under the command prefix INFRA_EXEC, e.g. ip netns exec)
 #   api METHOD PATH [JSON]       the controller API (PATH after /controller); prints the body
 #   new_network JSON             creates a network under the controller; prints its id
 #   authorize NWID NAME [BOOL]   POST .../member/<address of NAME> {"authorized": BOOL}
@@ -11,13 +12,15 @@
 #   net_json NAME NWID           the node's view of the network (ztstatus network NWID)
 #   ip_of NAME NWID [4|6]        its first assigned address of that family (no prefix length)
 
+INFRA_EXEC=()
+
 start_infra() {
   PR=$((20000 + RANDOM % 20000)); PC=$((PR + 1)); API=$((PR + 2))
   ZT_PLANET=$(make_planet infra "$TMP/root" "${ROOT_IP:-127.0.0.1}/$PR")
   export ZT_PLANET
-  start_root "$TMP/root" "$PR" "$ZT_PLANET"
+  start_root "$TMP/root" "$PR" "$ZT_PLANET" "${INFRA_EXEC[@]}"
   mkdir -p "$TMP/ctl"; chmod 700 "$TMP/ctl"
-  "$BUILD/tools/ztcontroller/ztcontroller" --home "$TMP/ctl" --port "$PC" --planet "$ZT_PLANET" \
+  "${INFRA_EXEC[@]}" "$BUILD/tools/ztcontroller/ztcontroller" --home "$TMP/ctl" --port "$PC" --planet "$ZT_PLANET" \
     --api-port "$API" --log-level debug >"$TMP/ctl/stdout" 2>&1 &
   BG_PIDS+=($!)
   wait_for 10 grep -q "controller API on" "$TMP/ctl/stdout" || fail "ztcontroller did not start: $(cat "$TMP/ctl/stdout")"
@@ -27,7 +30,8 @@ start_infra() {
 
 api() {
   local method=$1 path=$2; shift 2
-  curl -sS --max-time 10 -X "$method" -H "X-ZT1-Auth: $TOKEN" ${1:+-d "$1"} "http://127.0.0.1:$API/controller$path"
+  "${INFRA_EXEC[@]}" curl -sS --max-time 10 -X "$method" -H "X-ZT1-Auth: $TOKEN" ${1:+-d "$1"} \
+    "http://127.0.0.1:$API/controller$path"
 }
 
 new_network() { api POST "/network/${CTL}______" "$1" | json_get 's["id"]'; }

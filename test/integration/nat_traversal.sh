@@ -1,74 +1,14 @@
 #!/usr/bin/env bash
 # Issue: peer layer (b), (c), (d) with real NATs, in network namespaces.
 #
-#        ns zta                ns ztn1                  ns ztw ("internet")           ns ztr
-#   [curl + node A]--lan--[NAT1 MASQUERADE]--wan--+----[bridge 203.0.113.0/24]----+--[ztroot]
-#    192.168.1.2           192.168.1.1 / .11       |                                  203.0.113.1
-#                                                  |
-#   [http.server + node B]--lan--[NAT2 MASQUERADE]-+
-#    192.168.2.2 (ns ztb)   192.168.2.1 / .12 (ns ztn2)
-#
-# The NATs are home routers: masquerade outbound, drop unsolicited inbound (filter INPUT and
-# FORWARD on the WAN side), so a packet arrives only once the inside has sent one out.
+#   host A: curl + node A, host B: http.server + node B, server: ztroot (nat_lib.sh draws it).
 #
 # (b) traffic starts through the root and moves to a direct path through both NATs,
 #     checked in A's path table and in the root's relay counter;
 # (d) B's node restarts with the same identity and A reaches it again within seconds;
 # (c) the root is stopped and the direct path carries on.
 source "$(dirname "$0")/lib.sh"
-
-if [ "$(id -u)" != 0 ] || ! ip netns add ztprobe.$$ 2>/dev/null; then
-  echo "SKIP: network namespaces cannot be made here (needs root and ip netns)"
-  exit 77
-fi
-ip netns del ztprobe.$$
-
-S=$$  # suffix keeps parallel runs apart
-NS_W=ztw$S NS_R=ztr$S NS_N1=ztn1$S NS_N2=ztn2$S NS_A=zta$S NS_B=ztb$S
-netns_cleanup() {
-  local ns
-  for ns in $NS_A $NS_B $NS_N1 $NS_N2 $NS_R $NS_W; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null; done
-  sleep 0.2
-  for ns in $NS_A $NS_B $NS_N1 $NS_N2 $NS_R $NS_W; do ip netns del "$ns" 2>/dev/null || true; done
-}
-trap 'netns_cleanup; cleanup' EXIT
-
-for ns in $NS_W $NS_R $NS_N1 $NS_N2 $NS_A $NS_B; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip -n $NS_W link add br0 type bridge
-ip -n $NS_W link set br0 up
-
-# wan_link NS NAME ADDR: a veth from the bridge to NS.
-wan_link() {
-  ip link add "w$2$S" type veth peer name "e$2$S"
-  ip link set "w$2$S" netns $NS_W
-  ip link set "e$2$S" netns "$1"
-  ip -n $NS_W link set "w$2$S" master br0 up
-  ip -n "$1" link set "e$2$S" name wan up
-  ip -n "$1" addr add "$3/24" dev wan
-}
-# lan_link NAT HOST NAME NAT_ADDR HOST_ADDR: a veth from a NAT to its host.
-lan_link() {
-  ip link add "l$3$S" type veth peer name "h$3$S"
-  ip link set "l$3$S" netns "$1"
-  ip link set "h$3$S" netns "$2"
-  ip -n "$1" link set "l$3$S" name lan up
-  ip -n "$2" link set "h$3$S" name eth0 up
-  ip -n "$1" addr add "$4/24" dev lan
-  ip -n "$2" addr add "$5/24" dev eth0
-  ip -n "$2" route add default via "$4"
-  ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1
-  # A home router: masquerade outbound, drop unsolicited inbound.
-  ip netns exec "$1" iptables -t nat -A POSTROUTING -o wan -j MASQUERADE
-  ip netns exec "$1" iptables -A INPUT -i wan -m conntrack --ctstate NEW,INVALID -j DROP
-  ip netns exec "$1" iptables -A FORWARD -i wan -m conntrack --ctstate NEW,INVALID -j DROP
-}
-wan_link $NS_R r 203.0.113.1
-wan_link $NS_N1 n1 203.0.113.11
-wan_link $NS_N2 n2 203.0.113.12
-lan_link $NS_N1 $NS_A a 192.168.1.1 192.168.1.2
-lan_link $NS_N2 $NS_B b 192.168.2.1 192.168.2.2
-ip netns exec $NS_A ping -c1 -W2 203.0.113.1 >/dev/null || fail "namespace routing is broken"
-ip netns exec $NS_A ping -c1 -W1 192.168.2.2 >/dev/null 2>&1 && fail "A can reach B's LAN: the NATs leak"
+source "$(dirname "$0")/nat_lib.sh"
 
 NWID=c41b8868ac000001
 planet_and_leaves nat $NWID 203.0.113.1/9993 9993 ip netns exec $NS_R
@@ -122,7 +62,6 @@ say "ok (b): 4 MB direct through both NATs; the root relayed $((r2 - r1)) datagr
 # (d) B's node restarts with the same identity.
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 stop_nodes "$(home_of b)"
-ns_empty() { [ -z "$(ip netns pids "$1")" ]; }
 wait_for 10 ns_empty $NS_B || fail "B's node did not stop"
 t0=$SECONDS
 start_server
