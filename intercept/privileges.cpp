@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -119,6 +120,15 @@ void set_access_key(const uint8_t (&key)[ztctl::kAccessKeyLen]) noexcept {
 }
 
 const char* access_key_env() noexcept { return g_have_key.load(std::memory_order_acquire) ? g_key_env : nullptr; }
+
+void before_raw_identity_change(long nr, const long* a) noexcept {
+    switch (nr) {
+    case SYS_setuid: before_identity_change("syscall(SYS_setuid)", uid_t(a[0])); break;
+    case SYS_setreuid: before_identity_change("syscall(SYS_setreuid)", uid_t(a[1])); break;
+    case SYS_setresuid: before_identity_change("syscall(SYS_setresuid)", uid_t(a[1])); break;
+    default: break;
+    }
+}
 
 void set_node_uid(uint32_t uid) noexcept { g_node_uid.store(uid, std::memory_order_relaxed); }
 

@@ -18,6 +18,9 @@ bool access_key(uint8_t (&out)[ztctl::kAccessKeyLen]) noexcept;
 void set_access_key(const uint8_t (&key)[ztctl::kAccessKeyLen]) noexcept;
 // "ZT_ACCESS_KEY=<hex>" for a program we exec, or nullptr while the key is unknown.
 const char* access_key_env() noexcept;
+// Before an identity change made through libc's syscall() (SYS_setuid, SYS_setreuid,
+// SYS_setresuid; `a` holds its arguments): what the named hooks do first.
+void before_raw_identity_change(long nr, const long* a) noexcept;
 // The uid the node runs as (from AttachReply).
 void set_node_uid(uint32_t uid) noexcept;
 // A unix socket peer we accept as our node: our own uid, root, the home's owner, or the uid our

@@ -2,13 +2,16 @@
 // the named functions (libuv 1.44: sendmmsg, recvmmsg, dup3). Those numbers reach the same on_*
 // as the named hooks, under the same pass-through rules; every other number, and every number
 // while the shim is inactive or re-entered, goes to libc's syscall() with all six arguments.
-// glibc's own functions make their system calls inline, never through syscall().
+// glibc's own functions make their system calls inline, never through syscall(). Identity
+// changes (SYS_setuid, SYS_setreuid, SYS_setresuid) get what the named hooks do before them
+// (privileges.cpp), then go to the kernel.
 #include <sys/syscall.h>
 
 #include <cstdarg>
 
 #include "intercept/common.hpp"
 #include "intercept/ops.hpp"
+#include "intercept/privileges.hpp"
 #include "intercept/real.hpp"
 
 namespace {
@@ -109,6 +112,9 @@ ZTI_HOOK(long, syscall, long nr, ...) {
     for (long& x : a) x = va_arg(ap, long);
     va_end(ap);
     long r;
-    if (zti::g_active && !zti::in_shim() && dispatch(nr, a, r)) return r;
+    if (zti::g_active && !zti::in_shim()) {
+        if (dispatch(nr, a, r)) return r;
+        if (nr == SYS_setuid || nr == SYS_setreuid || nr == SYS_setresuid) zti::before_raw_identity_change(nr, a);
+    }
     return zti::real::syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -5,7 +5,8 @@
 #   - runuser -u nobody -- python3 -m http.server: a tool drops privileges, then execs the server;
 #   - lighttpd with server.username: binds as root, then drops;
 #   - openbsd-inetd: per-connection children that setuid(nobody) and exec curl, which makes a new
-#     connection on the virtual network under that uid.
+#     connection on the virtual network under that uid;
+#   - a server that drops with a raw syscall(SYS_setuid) before its sockets, with no node running.
 # And isolation: a process of another uid that was not started by a wrapped process of the home
 # (so it has no access key) cannot use the node, cannot read the identity, and an unwrapped
 # program cannot reach a virtual-only listener.
@@ -124,3 +125,25 @@ if curl -sf --max-time 3 -o /dev/null "http://$B_IP:$LT/blob" 2>/dev/null; then
   fail "an unwrapped curl reached a virtual-only listener"
 fi
 say "ok: another uid without the key, or with a wrong one, is refused and counted; nobody cannot read identity.secret or access.key; an unwrapped client cannot reach the listener"
+
+# --- a raw syscall(SYS_setuid) before socket(), with no node running ------------------------
+# The shim must start root's node and know the key before the drop, as for setuid(): nobody
+# could not start it afterwards.
+for pid in "${BG_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+stop_nodes "$(home_of b)"
+wait_for 10 node_gone b || fail "b's node did not stop"
+RAW=$((PBASE + 14))
+( cd "$WWW" && exec env ZT_HOME="$(home_of b)" LD_PRELOAD="$LIB" python3 -c '
+import ctypes, encodings.idna, http.server, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_setgid, SYS_setuid = {"x86_64": (106, 105), "aarch64": (144, 146)}[os.uname().machine]
+assert libc.syscall(SYS_setgid, 65534) == 0 and libc.syscall(SYS_setuid, 65534) == 0, ctypes.get_errno()
+assert os.getuid() == 65534
+http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), http.server.SimpleHTTPRequestHandler).serve_forever()
+' "$B_IP" $RAW ) >"$TMP/raw.log" 2>&1 &
+BG_PIDS+=($!)
+raw_pid=$!
+wait_for 30 fetch "http://$B_IP:$RAW/blob" || { cat "$TMP/raw.log"; dump_logs; fail "a server after syscall(SYS_setuid)"; }
+[ "$(uid_of $raw_pid)" = 65534 ] || fail "the raw-setuid server does not run as nobody"
+[ "$(uid_of "$(node_pids "$(home_of b)" | head -n 1)")" = 0 ] || fail "b's node does not run as root"
+say "ok: syscall(SYS_setuid, nobody) before socket() with no node running: root's node started first; 3 MB, sha256 matches"
