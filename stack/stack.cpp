@@ -135,7 +135,9 @@ bool Stack::start(std::string& error) {
 
 int Stack::accept_pending() { return impl_->tcp ? impl_->tcp->accept_pending() : 0; }
 
-int Stack::adopt_listeners() { return impl_->tcp ? impl_->tcp->adopt_listeners() : 0; }
+int Stack::adopt_listeners(std::vector<KeyedListener>& keyed) {
+    return impl_->tcp ? impl_->tcp->adopt_listeners(keyed) : 0;
+}
 
 void Stack::stop_accepting() {
     if (impl_->tcp) impl_->tcp->stop_accepting();

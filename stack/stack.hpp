@@ -23,6 +23,14 @@
 
 namespace zt::stack {
 
+// A listener of another uid that the node accepted (its process showed the access key), by the
+// uid that owns its socket and its sock_id (Stack::adopt_listeners).
+struct KeyedListener {
+    uint32_t uid;
+    uint64_t sock_id;
+    bool operator==(const KeyedListener&) const = default;
+};
+
 enum class LogLevel { debug, info, warn, error };
 using LogFn = std::function<void(LogLevel, const std::string&)>;
 
@@ -100,9 +108,11 @@ public:
     int accept_pending();
     void stop_accepting();
     // Takes over the TCP listeners wrapped programs already hold for this home (a node that
-    // starts after another one ended: stack/unix_listeners.hpp). Call once the networks are
-    // set. Returns how many it took.
-    int adopt_listeners();
+    // starts after another one ended: stack/unix_listeners.hpp): the node's own uid's, and those
+    // of other uids in `keyed` (accepted before from processes that showed the access key),
+    // from which the ones not found are removed. Call once the networks are set. Returns how
+    // many it took.
+    int adopt_listeners(std::vector<KeyedListener>& keyed);
 
     // Adds, updates and removes netifs so that they match `networks`.
     void set_networks(const std::vector<NetworkSetup>& networks);

@@ -409,9 +409,9 @@ int TcpBridge::listen(const ztctl::TcpListen& req) {
 // The name says where the app's socket was bound and its sock_id; what it does not say (the
 // backlog, keepalive options, IPV6_V6ONLY) takes defaults, except that an IPv6 wildcard on a
 // port an IPv4 listener also holds must have been v6-only: IPv4 ones are taken first.
-int TcpBridge::adopt_listeners() {
+int TcpBridge::adopt_listeners(std::vector<KeyedListener>& keyed) {
     std::string error;
-    auto found = find_app_listeners(ctx_.home_hash(), ctx_.uid(), error);
+    auto found = find_app_listeners(ctx_.home_hash(), ctx_.uid(), error, keyed);
     if (!found) {
         ctx_.logf(LogLevel::warn, "cannot look for listeners to take over: %s", error.c_str());
         return 0;
@@ -446,6 +446,7 @@ int TcpBridge::adopt_listeners() {
         }
         ++adopted;
     }
+    std::erase_if(keyed, [this](const KeyedListener& k) { return !reservations_.count(k.sock_id); });
     return adopted;
 }
 

@@ -37,7 +37,7 @@ public:
 
     Stack::BindResult bind(const ztctl::TcpBind& req, pid_t pid);
     int listen(const ztctl::TcpListen& req);
-    int adopt_listeners();  // Stack::adopt_listeners
+    int adopt_listeners(std::vector<KeyedListener>& keyed);  // Stack::adopt_listeners
     int release(uint64_t sock_id);
     Stack::ConnStatus status(uint64_t conn_id) const;
     int set_option(const ztctl::SetOption& req);

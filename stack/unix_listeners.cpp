@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -98,16 +99,19 @@ bool dump(uint32_t states, uint32_t show, const std::function<void(const Entry&)
 
 }  // namespace
 
-std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, uid_t uid, std::string& error) {
+std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, uid_t uid, std::string& error,
+                                                           const std::vector<KeyedListener>& keyed) {
     std::vector<DecodedName> found;
     auto each = [&](const Entry& e) {
         if (e.msg->udiag_type != SOCK_STREAM || e.msg->udiag_state != kTcpListen || !e.name) return;
-        if (!e.uid || *e.uid != uid) return;  // a socket whose owner the kernel does not say is not ours
+        if (!e.uid) return;  // a socket whose owner the kernel does not say is not ours
         sockaddr_un sa{};
         sa.sun_family = AF_UNIX;
         std::memcpy(sa.sun_path, e.name, e.name_len);
         auto name = decode_name(sa, socklen_t(offsetof(sockaddr_un, sun_path) + e.name_len));
-        if (name && name->kind == ztctl::NameKind::listener && name->home_hash == home_hash) found.push_back(*name);
+        if (!name || name->kind != ztctl::NameKind::listener || name->home_hash != home_hash) return;
+        if (*e.uid == uid || std::find(keyed.begin(), keyed.end(), KeyedListener{*e.uid, name->id}) != keyed.end())
+            found.push_back(*name);
     };
     if (!dump(1u << kTcpListen, UDIAG_SHOW_NAME | UDIAG_SHOW_UID, each, error)) return std::nullopt;
     return found;

@@ -18,13 +18,16 @@
 #include <vector>
 
 #include "stack/names.hpp"
+#include "stack/stack.hpp"
 
 namespace zt::stack {
 
-// Every listening stream socket that `uid` owns, bound to an 'L' name of `home_hash` (a
-// socket another user made with our name is not taken, as the control socket serves only
-// `uid`). nullopt with `error` when the kernel's interface is unavailable.
-std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, uid_t uid, std::string& error);
+// Every listening stream socket bound to an 'L' name of `home_hash` that `uid` owns, or whose
+// owner and sock_id are in `keyed` (a socket another user made with our name is not taken:
+// only the node's own uid and the listeners it accepted from keyed processes are trusted).
+// nullopt with `error` when the kernel's interface is unavailable.
+std::optional<std::vector<DecodedName>> find_app_listeners(uint64_t home_hash, uid_t uid, std::string& error,
+                                                           const std::vector<KeyedListener>& keyed = {});
 
 // Every unix socket of the network namespace: its peer and its name, by inode.
 struct UnixSocketTable {

@@ -6,7 +6,8 @@
 #   - lighttpd with server.username: binds as root, then drops;
 #   - openbsd-inetd: per-connection children that setuid(nobody) and exec curl, which makes a new
 #     connection on the virtual network under that uid;
-#   - a server that drops with a raw syscall(SYS_setuid) before its sockets, with no node running.
+#   - a server that drops with a raw syscall(SYS_setuid) before its sockets, with no node running,
+#     then its node killed: a new node takes the listener of nobody over.
 # And isolation: a process of another uid that was not started by a wrapped process of the home
 # (so it has no access key) cannot use the node, cannot read the identity, and an unwrapped
 # program cannot reach a virtual-only listener.
@@ -147,3 +148,18 @@ wait_for 30 fetch "http://$B_IP:$RAW/blob" || { cat "$TMP/raw.log"; dump_logs; f
 [ "$(uid_of $raw_pid)" = 65534 ] || fail "the raw-setuid server does not run as nobody"
 [ "$(uid_of "$(node_pids "$(home_of b)" | head -n 1)")" = 0 ] || fail "b's node does not run as root"
 say "ok: syscall(SYS_setuid, nobody) before socket() with no node running: root's node started first; 3 MB, sha256 matches"
+
+# --- the node dies (SIGKILL) under that server, which runs as nobody: a new node, started as
+# root for the home, takes its listener over (it was accepted from a process with the key, so
+# the home's `listeners` file names it), and the same server process answers again.
+grep -q "^65534 " "$(home_of b)/listeners" || fail "the node did not remember the listener of nobody"
+old=$(node_pids "$(home_of b)")
+kill -KILL $old
+wait_for 10 node_gone b || fail "b's node did not die"
+ZT_HOME=$(home_of b) "$NODE" --foreground >"$TMP/node-b2.log" 2>&1 &
+BG_PIDS+=($!)
+wait_for 30 fetch "http://$B_IP:$RAW/blob" || { tail -n 20 "$(home_of b)/ztnode.log"; fail "the nobody server through a new node"; }
+kill -0 $raw_pid || fail "the nobody server died"
+grep -q "took over 1 listener(s) of wrapped programs (1 of other uids)" "$(home_of b)/ztnode.log" ||
+  fail "the new node did not say it took the listener of another uid over"
+say "ok: the node killed under a server running as nobody; a new root node took its listener over; 3 MB, sha256 matches"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -65,13 +66,14 @@ ztctl::NetworkInfo network_info(const stack::NetworkSetup& n) {
 }  // namespace
 
 ControlServer::ControlServer(EventLoop& loop, stack::Stack& stack, uint64_t home_hash, uid_t uid,
-                             std::function<uint64_t()> node_address, JoinFn join)
+                             std::function<uint64_t()> node_address, JoinFn join, KeyedListenFn keyed_listen)
     : loop_(loop),
       stack_(stack),
       home_hash_(home_hash),
       uid_(uid),
       node_address_(std::move(node_address)),
-      join_(std::move(join)) {}
+      join_(std::move(join)),
+      keyed_listen_(std::move(keyed_listen)) {}
 
 ControlServer::~ControlServer() {
     close_listener();
@@ -133,7 +135,7 @@ int ControlServer::accept_pending() {
             continue;
         }
         conns_.emplace(fd, cred.pid);
-        if (!trusted) untrusted_.insert(fd);
+        if (!trusted) untrusted_.emplace(fd, cred.uid);
         ++accepted;
         spdlog::debug("control: connection fd {} from pid {} uid {}{}", fd, cred.pid, cred.uid,
                       trusted ? "" : " (must attach)");
@@ -141,8 +143,27 @@ int ControlServer::accept_pending() {
     return accepted;
 }
 
+std::optional<uid_t> ControlServer::fsuid_of(pid_t pid) {
+    if (pid <= 0) return std::nullopt;
+    char path[32];
+    std::snprintf(path, sizeof path, "/proc/%d/status", int(pid));
+    FILE* f = std::fopen(path, "re");
+    if (!f) return std::nullopt;
+    std::optional<uid_t> out;
+    char line[256];
+    unsigned long real = 0, eff = 0, saved = 0, fs = 0;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "Uid: %lu %lu %lu %lu", &real, &eff, &saved, &fs) == 4) {
+            out = uid_t(fs);
+            break;
+        }
+    std::fclose(f);
+    return out;
+}
+
 void ControlServer::drop(int fd) {
     untrusted_.erase(fd);
+    keyed_.erase(fd);
     if (!conns_.erase(fd)) return;
     loop_.remove_fd(fd);
     ::close(fd);
@@ -227,7 +248,7 @@ void ControlServer::handle_message(int fd, const uint8_t* msg, size_t len) {
         send_reply(fd, &r, sizeof r);
         return;
     }
-    if (untrusted_.count(fd)) {
+    if (auto u = untrusted_.find(fd); u != untrusted_.end()) {
         ztctl::Attach req;
         const auto& want = stack_.access_key();
         if (h.op != ztctl::Op::attach || !take(msg, len, req) || ztctl::key_is_zero(want) ||
@@ -239,7 +260,8 @@ void ControlServer::handle_message(int fd, const uint8_t* msg, size_t len) {
             drop(fd);
             return;
         }
-        untrusted_.erase(fd);
+        keyed_.emplace(fd, u->second);
+        untrusted_.erase(u);
         ztctl::AttachReply rep{};
         rep.r = reply_header(h, 0);
         rep.node_uid = uint32_t(uid_);
@@ -288,6 +310,14 @@ void ControlServer::handle_message(int fd, const uint8_t* msg, size_t len) {
     case ztctl::Op::tcp_listen: {
         ztctl::TcpListen req;
         auto r = reply_header(h, take(msg, len, req) ? stack_.op_tcp_listen(req) : EINVAL);
+        // A listener of another uid is remembered, so that a node started after this one ends
+        // can take it over (stack/unix_listeners.hpp): one of a process attached by key, or of
+        // one that changed its identity after it connected (its fsuid owns what it creates).
+        if (r.err == 0 && keyed_listen_) {
+            auto k = keyed_.find(fd);
+            const uid_t owner = k != keyed_.end() ? k->second : fsuid_of(pid_of(fd)).value_or(uid_);
+            if (owner != uid_) keyed_listen_(owner, req.sock_id);
+        }
         send_reply(fd, &r, sizeof r);
         return;
     }

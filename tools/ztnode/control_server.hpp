@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,8 +23,10 @@ class ControlServer {
 public:
     // `join` joins a network at run time (Op::join); it returns "" or why it could not.
     using JoinFn = std::function<std::string(NetworkId, const std::vector<stack::InetPrefix>&)>;
+    // Called when a process of another uid, attached by key, starts listening on sock_id.
+    using KeyedListenFn = std::function<void(uid_t, uint64_t)>;
     ControlServer(EventLoop& loop, stack::Stack& stack, uint64_t home_hash, uid_t uid,
-                  std::function<uint64_t()> node_address, JoinFn join = {});
+                  std::function<uint64_t()> node_address, JoinFn join = {}, KeyedListenFn keyed_listen = {});
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -41,6 +44,8 @@ private:
     void on_readable(int fd, uint32_t events);
     bool send_reply(int fd, const void* data, size_t len, int pass_fd = -1);
     void drop(int fd);
+    // The filesystem uid of a process now (/proc/<pid>/status), which owns the sockets it makes.
+    static std::optional<uid_t> fsuid_of(pid_t pid);
     pid_t pid_of(int fd) const {
         auto it = conns_.find(fd);
         return it == conns_.end() ? 0 : it->second;
@@ -52,9 +57,11 @@ private:
     uid_t uid_;
     std::function<uint64_t()> node_address_;
     JoinFn join_;
+    KeyedListenFn keyed_listen_;
     int listen_fd_ = -1;
     std::unordered_map<int, pid_t> conns_;  // fd -> the process that connected (SO_PEERCRED)
-    std::unordered_set<int> untrusted_;  // connections of other uids that have not attached yet
+    std::unordered_map<int, uid_t> untrusted_;  // connections of other uids that have not attached yet
+    std::unordered_map<int, uid_t> keyed_;      // connections of other uids attached by key
 };
 
 }  // namespace zt::node

@@ -128,14 +128,18 @@ bool Runtime::init(std::string& error) {
             std::string why = link_ ? link_->join(nwid, addrs) : "no link";
             if (!why.empty()) spdlog::warn("join {}: {}", nwid.to_string(), why);
             return why;
-        });
+        },
+        [this](uid_t uid, uint64_t sock_id) { on_keyed_listen(uid, sock_id); });
     if (!control_->start(error)) return false;
     if (!link_ || !link_->start(*this, error)) {
         if (error.empty()) error = "no link";
         return false;
     }
     networks_changed();
-    if (int n = stack_->adopt_listeners()) spdlog::info("took over {} listener(s) of wrapped programs", n);
+    keyed_listeners_ = load_keyed_listeners();
+    if (int n = stack_->adopt_listeners(keyed_listeners_))
+        spdlog::info("took over {} listener(s) of wrapped programs ({} of other uids)", n, keyed_listeners_.size());
+    save_keyed_listeners();
 
     spdlog::info("node {} serving home {} (hash {:016x})", link_->address().to_string(), cfg_.home, home_hash_);
     return true;
@@ -187,6 +191,56 @@ void Runtime::save_routes(const std::vector<stack::NetworkSetup>& setups) {
         return;
     }
     saved_routes_ = text;
+}
+
+// $ZT_HOME/listeners: "uid sock_id" (decimal, hex) a line, for each listener a process of
+// another uid made after it showed the access key. The socket's owner and the random sock_id in
+// its name identify it; a node started later takes over these as well as its own uid's
+// (stack/unix_listeners.hpp). Only the node writes the file, in its home that only its uid
+// reads; it holds at most kMaxKeyedListeners lines, and those that were not found at start are
+// dropped.
+namespace {
+constexpr size_t kMaxKeyedListeners = 4096;
+}
+
+std::vector<stack::KeyedListener> Runtime::load_keyed_listeners() const {
+    std::vector<stack::KeyedListener> out;
+    FILE* f = std::fopen((cfg_.home + "/listeners").c_str(), "re");
+    if (!f) return out;
+    unsigned long uid = 0;
+    unsigned long long id = 0;
+    char line[128];
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "%lu %llx", &uid, &id) == 2 && uid <= 0xffffffffUL)
+            out.push_back({uint32_t(uid), uint64_t(id)});
+    std::fclose(f);
+    if (out.size() > kMaxKeyedListeners) out.erase(out.begin(), out.end() - kMaxKeyedListeners);
+    return out;
+}
+
+void Runtime::save_keyed_listeners() {
+    const std::string path = cfg_.home + "/listeners", tmp = path + ".tmp";
+    if (keyed_listeners_.empty()) {
+        std::remove(path.c_str());
+        return;
+    }
+    FILE* f = std::fopen(tmp.c_str(), "we");
+    if (!f) {
+        spdlog::warn("{}: {}", tmp, std::strerror(errno));
+        return;
+    }
+    for (const auto& k : keyed_listeners_) std::fprintf(f, "%u %016llx\n", k.uid, (unsigned long long)k.sock_id);
+    if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        spdlog::warn("{}: {}", path, std::strerror(errno));
+        std::remove(tmp.c_str());
+    }
+}
+
+void Runtime::on_keyed_listen(uid_t uid, uint64_t sock_id) {
+    if (keyed_listeners_.size() >= kMaxKeyedListeners)
+        keyed_listeners_.erase(keyed_listeners_.begin(), keyed_listeners_.begin() + kMaxKeyedListeners / 2);
+    keyed_listeners_.push_back({uint32_t(uid), sock_id});
+    save_keyed_listeners();
 }
 
 void Runtime::log(stack::LogLevel level, const std::string& message) { spdlog::log(to_spdlog(level), "{}", message); }

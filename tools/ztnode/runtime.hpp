@@ -41,6 +41,11 @@ public:
 private:
     void save_routes(const std::vector<stack::NetworkSetup>& setups);
     std::string saved_routes_;  // what $ZT_HOME/routes holds
+    // $ZT_HOME/listeners: the listeners of other uids the node accepted from keyed processes.
+    std::vector<stack::KeyedListener> load_keyed_listeners() const;
+    void save_keyed_listeners();
+    void on_keyed_listen(uid_t uid, uint64_t sock_id);
+    std::vector<stack::KeyedListener> keyed_listeners_;
     void check_linger();
 
     Config cfg_;
