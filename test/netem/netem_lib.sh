@@ -32,12 +32,14 @@ start_relay() {
   wait_for 5 test -s "$ports" || fail "relay $name did not start: $(cat "$TMP/relay-$name.out")"
 }
 
-# stop_relay NAME: stops it (SIGTERM) and prints its counters line.
+# stop_relay NAME: stops it (SIGTERM) and prints its counters line. Called as $(stop_relay ..),
+# the subshell cannot wait for the relay (not its child): it waits for the line instead.
 stop_relay() {
   local var=RELAY_PID_$1
   kill -TERM "${!var}" 2>/dev/null || true
   wait "${!var}" 2>/dev/null || true
-  tail -n 1 "$TMP/relay-$1.out"
+  wait_for 10 grep -q "_rx=" "$TMP/relay-$1.out" || true
+  grep "_rx=" "$TMP/relay-$1.out" | tail -n 1
 }
 
 # relay_counter LINE KEY: one value out of a counters line.
