@@ -73,7 +73,7 @@ class Bench:
         self.lib = os.path.join(self.build, "intercept/libztintercept.so")
         self.idtool = os.path.join(self.build, "tools/zt-idtool/zt-idtool")
         self.ztrun = os.path.join(self.build, "tools/ztrun/ztrun")
-        self.rtt = os.path.join(self.build, "test/bench/tcp_rtt")
+        self.rtt_bin = os.path.join(self.build, "test/bench/tcp_rtt")
         self.secs = secs
         self.tmp = tempfile.mkdtemp(prefix="zti-bench.")
         os.chmod(self.tmp, 0o755)
@@ -240,10 +240,10 @@ class Bench:
 
     def rtt(self, setup, count):
         port = self.port()
-        self.spawn([self.rtt, "server", port], setup["server"])
+        self.spawn([self.rtt_bin, "server", port], setup["server"])
         out = {}
         self.wait_for(lambda: out.setdefault("r", json.loads(self.run(
-            [self.rtt, "client", setup["host"], port, count], setup["client"], timeout=120).stdout)),
+            [self.rtt_bin, "client", setup["host"], port, count], setup["client"], timeout=120).stdout)),
             60, "tcp_rtt of %s" % setup["name"])
         return out["r"]
 
@@ -321,6 +321,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10, help="length of each throughput run (default 10)")
     ap.add_argument("--out", help="JSON file (default test/bench/results/<date>.json)")
     ap.add_argument("--quick", action="store_true", help="3 s runs, 1,000 held connections, 256 MiB transfer")
+    ap.add_argument("--only", help="comma-separated sections: tcp,udp,rtt,cps,startup,idle,rss,big")
     args = ap.parse_args()
     secs = 3 if args.quick else args.seconds
     b = Bench(args.build, secs)
@@ -378,122 +379,136 @@ def run_all(b, res, args):
     else:
         print("veth setup skipped: network namespaces need root")
 
+    want = lambda k: not args.only or k in args.only.split(",")
+    ports = {}
+    url = None
+
     # Bulk TCP.
-    print("\n== bulk TCP (iperf3, %d s each)" % b.secs, flush=True)
-    ports = {k: b.iperf_server(s) for k, s in setups.items()}
-    res["tcp"] = []
-    rows = [["link / streams / direction", "ztintercept Gbit/s", "kernel Gbit/s", "ratio", "zt CPU s/GiB",
-             "kernel CPU s/GiB"]]
-    for link in ("loopback", "veth"):
-        if "zt-" + link not in setups:
-            continue
-        for streams in (1, 4):
-            for reverse in (False, True):
-                zt = b.iperf(setups["zt-" + link], ports["zt-" + link], streams, reverse)
-                k = b.iperf(setups["kernel-" + link], ports["kernel-" + link], streams, reverse)
-                label = "%s / %d / %s" % (link, streams, "b->a" if reverse else "a->b")
-                res["tcp"].append({"link": link, "streams": streams, "reverse": reverse, "zt": zt, "kernel": k,
-                                   "ratio": ratio(zt["gbps"], k["gbps"])})
-                rows.append([label, "%.3f" % zt["gbps"], "%.2f" % k["gbps"], "%.3f" % ratio(zt["gbps"], k["gbps"]),
-                             "%.2f" % zt["cpu_s_per_gib"], "%.2f" % k["cpu_s_per_gib"]])
-                print("  " + " | ".join(rows[-1]), flush=True)
-    table(rows)
+    if want("tcp") or want("udp"):
+        print("\n== bulk TCP (iperf3, %d s each)" % b.secs, flush=True)
+        ports = {k: b.iperf_server(s) for k, s in setups.items()}
+    if want("tcp"):
+        res["tcp"] = []
+        rows = [["link / streams / direction", "ztintercept Gbit/s", "kernel Gbit/s", "ratio", "zt CPU s/GiB",
+                 "kernel CPU s/GiB"]]
+        for link in ("loopback", "veth"):
+            if "zt-" + link not in setups:
+                continue
+            for streams in (1, 4):
+                for reverse in (False, True):
+                    zt = b.iperf(setups["zt-" + link], ports["zt-" + link], streams, reverse)
+                    k = b.iperf(setups["kernel-" + link], ports["kernel-" + link], streams, reverse)
+                    label = "%s / %d / %s" % (link, streams, "b->a" if reverse else "a->b")
+                    res["tcp"].append({"link": link, "streams": streams, "reverse": reverse, "zt": zt, "kernel": k,
+                                       "ratio": ratio(zt["gbps"], k["gbps"])})
+                    rows.append([label, "%.3f" % zt["gbps"], "%.2f" % k["gbps"], "%.3f" % ratio(zt["gbps"], k["gbps"]),
+                                 "%.2f" % zt["cpu_s_per_gib"], "%.2f" % k["cpu_s_per_gib"]])
+                    print("  " + " | ".join(rows[-1]), flush=True)
+        table(rows)
 
     # UDP.
-    print("\n== UDP (iperf3 -u, 1400-byte datagrams, %d s each)" % b.secs, flush=True)
-    res["udp"] = []
-    rows = [["link / offered", "zt Gbit/s", "zt loss %", "kernel Gbit/s", "kernel loss %", "zt CPU s/GiB"]]
-    for link in ("loopback", "veth"):
-        if "zt-" + link not in setups:
-            continue
-        for rate in ("100M", "500M", "1G"):
-            zt = b.iperf(setups["zt-" + link], ports["zt-" + link], udp_rate=rate)
-            k = b.iperf(setups["kernel-" + link], ports["kernel-" + link], udp_rate=rate)
-            res["udp"].append({"link": link, "rate": rate, "zt": zt, "kernel": k})
-            rows.append(["%s / %s" % (link, rate), "%.3f" % zt["gbps"], "%.2f" % zt["lost_percent"],
-                         "%.3f" % k["gbps"], "%.2f" % k["lost_percent"], "%.2f" % zt["cpu_s_per_gib"]])
-    table(rows)
+    if want("udp"):
+        print("\n== UDP (iperf3 -u, 1400-byte datagrams, %d s each)" % b.secs, flush=True)
+        res["udp"] = []
+        rows = [["link / offered", "zt Gbit/s", "zt loss %", "kernel Gbit/s", "kernel loss %", "zt CPU s/GiB"]]
+        for link in ("loopback", "veth"):
+            if "zt-" + link not in setups:
+                continue
+            for rate in ("100M", "500M", "1G"):
+                zt = b.iperf(setups["zt-" + link], ports["zt-" + link], udp_rate=rate)
+                k = b.iperf(setups["kernel-" + link], ports["kernel-" + link], udp_rate=rate)
+                res["udp"].append({"link": link, "rate": rate, "zt": zt, "kernel": k})
+                rows.append(["%s / %s" % (link, rate), "%.3f" % zt["gbps"], "%.2f" % zt["lost_percent"],
+                             "%.3f" % k["gbps"], "%.2f" % k["lost_percent"], "%.2f" % zt["cpu_s_per_gib"]])
+        table(rows)
 
     # Latency.
-    print("\n== 1-byte TCP ping-pong (20,000 round trips)", flush=True)
-    zt = b.rtt(setups["zt-loopback"], 20000)
-    k = b.rtt(setups["kernel-loopback"], 20000)
-    res["rtt"] = {"zt": zt, "kernel": k, "ratio_p50": ratio(zt["p50_us"], k["p50_us"])}
-    table([["", "p50 us", "p99 us", "mean us"],
-           ["ztintercept (loopback)", zt["p50_us"], zt["p99_us"], zt["mean_us"]],
-           ["kernel loopback", k["p50_us"], k["p99_us"], k["mean_us"]],
-           ["ratio", "%.2f" % ratio(zt["p50_us"], k["p50_us"]), "%.2f" % ratio(zt["p99_us"], k["p99_us"]), ""]])
+    if want("rtt"):
+        print("\n== 1-byte TCP ping-pong (20,000 round trips)", flush=True)
+        zt = b.rtt(setups["zt-loopback"], 20000)
+        k = b.rtt(setups["kernel-loopback"], 20000)
+        res["rtt"] = {"zt": zt, "kernel": k, "ratio_p50": ratio(zt["p50_us"], k["p50_us"])}
+        table([["", "p50 us", "p99 us", "mean us"],
+               ["ztintercept (loopback)", zt["p50_us"], zt["p99_us"], zt["mean_us"]],
+               ["kernel loopback", k["p50_us"], k["p99_us"], k["mean_us"]],
+               ["ratio", "%.2f" % ratio(zt["p50_us"], k["p50_us"]), "%.2f" % ratio(zt["p99_us"], k["p99_us"]), ""]])
 
     # Connections per second.
-    print("\n== connections per second (wrk, 16 connections, Connection: close, nginx)", flush=True)
-    zt = b.wrk(setups["zt-loopback"], b.nginx(setups["zt-loopback"], www))
-    k = b.wrk(setups["kernel-loopback"], b.nginx(setups["kernel-loopback"], www))
-    res["cps"] = {"zt": zt, "kernel": k, "ratio": ratio(zt["rps"], k["rps"])}
-    table([["", "requests/s", "CPU s", "socket errors"],
-           ["ztintercept (loopback)", "%.0f" % zt["rps"], "%.1f" % zt["cpu_s"], zt["socket_errors"] or "none"],
-           ["kernel loopback", "%.0f" % k["rps"], "%.1f" % k["cpu_s"], k["socket_errors"] or "none"]])
+    if want("cps"):
+        print("\n== connections per second (wrk, 16 connections, Connection: close, nginx)", flush=True)
+        zt = b.wrk(setups["zt-loopback"], b.nginx(setups["zt-loopback"], www))
+        k = b.wrk(setups["kernel-loopback"], b.nginx(setups["kernel-loopback"], www))
+        res["cps"] = {"zt": zt, "kernel": k, "ratio": ratio(zt["rps"], k["rps"])}
+        table([["", "requests/s", "CPU s", "socket errors"],
+               ["ztintercept (loopback)", "%.0f" % zt["rps"], "%.1f" % zt["cpu_s"], zt["socket_errors"] or "none"],
+               ["kernel loopback", "%.0f" % k["rps"], "%.1f" % k["cpu_s"], k["socket_errors"] or "none"]])
 
     # Start-up: ztrun to the first byte.
-    print("\n== ztrun start to first byte (curl of a 6-byte file from the nginx on b)", flush=True)
-    url = b.nginx(setups["zt-loopback"], www)
+    if want("startup"):
+        print("\n== ztrun start to first byte (curl of a 6-byte file from the nginx on b)", flush=True)
+        url = b.nginx(setups["zt-loopback"], www)
 
-    def timed():
-        t0 = time.monotonic()
-        r = b.run([b.ztrun, "-H", b.homes["a"], "-q", "--", "curl", "-sf", "--max-time", 10, url], (None, None),
-                  timeout=60)
-        if r.stdout != "hello\n":
-            raise RuntimeError("ztrun curl got %r" % r.stdout)
-        return (time.monotonic() - t0) * 1000
+        def timed():
+            t0 = time.monotonic()
+            r = b.run([b.ztrun, "-H", b.homes["a"], "-q", "--", "curl", "-sf", "--max-time", 10, url], (None, None),
+                      timeout=60)
+            if r.stdout != "hello\n":
+                raise RuntimeError("ztrun curl got %r" % r.stdout)
+            return (time.monotonic() - t0) * 1000
 
-    warm = [timed() for _ in range(5)]
-    cold = []
-    for _ in range(3):
-        b.stop_node("a")
-        cold.append(timed())
-    res["startup_ms"] = {"warm_node": statistics.median(warm), "cold_node": statistics.median(cold),
-                         "warm_all": warm, "cold_all": cold}
-    table([["", "median ms", "runs"],
-           ["warm node (already running)", "%.1f" % statistics.median(warm), " ".join("%.0f" % x for x in warm)],
-           ["cold node (started by the shim)", "%.1f" % statistics.median(cold), " ".join("%.0f" % x for x in cold)]])
+        warm = [timed() for _ in range(5)]
+        cold = []
+        for _ in range(3):
+            b.stop_node("a")
+            cold.append(timed())
+        res["startup_ms"] = {"warm_node": statistics.median(warm), "cold_node": statistics.median(cold),
+                             "warm_all": warm, "cold_all": cold}
+        table([["", "median ms", "runs"],
+               ["warm node (already running)", "%.1f" % statistics.median(warm), " ".join("%.0f" % x for x in warm)],
+               ["cold node (started by the shim)", "%.1f" % statistics.median(cold), " ".join("%.0f" % x for x in cold)]])
 
     # Idle CPU.
-    print("\n== node CPU while idle (10 s)", flush=True)
-    time.sleep(2)
-    idle = {}
-    for h in ("a", "b"):
-        idle[h] = (b.node_pid(h), proc_cpu_seconds(b.node_pid(h)))
-    time.sleep(10)
-    res["idle_cpu_percent"] = {h: (proc_cpu_seconds(pid) - t) / 10 * 100 for h, (pid, t) in idle.items()}
-    table([["node", "CPU % of one core"]] + [[h, "%.3f" % v] for h, v in res["idle_cpu_percent"].items()])
+    if want("idle"):
+        print("\n== node CPU while idle (10 s)", flush=True)
+        time.sleep(2)
+        idle = {}
+        for h in ("a", "b"):
+            idle[h] = (b.node_pid(h), proc_cpu_seconds(b.node_pid(h)))
+        time.sleep(10)
+        res["idle_cpu_percent"] = {h: (proc_cpu_seconds(pid) - t) / 10 * 100 for h, (pid, t) in idle.items()}
+        table([["node", "CPU % of one core"]] + [[h, "%.3f" % v] for h, v in res["idle_cpu_percent"].items()])
 
     # Memory and many connections.
-    print("\n== node RSS: idle, and with many connections held (conn_hold.py)", flush=True)
-    port = b.port()
-    b.spawn([sys.executable, os.path.join(HERE, "conn_hold.py"), "server", port], setups["zt-loopback"]["server"])
-    time.sleep(1)
-    res["rss"] = {"idle_kib": {h: rss_kib(b.node_pid(h)) for h in ("a", "b")}, "held": []}
-    rows = [["connections", "opened", "alive at the end", "client node RSS MiB", "server node RSS MiB"],
-            ["0 (idle)", "", "", "%.1f" % (res["rss"]["idle_kib"]["a"] / 1024), "%.1f" % (res["rss"]["idle_kib"]["b"] / 1024)]]
-    for n in n_hold:
-        r = b.hold(setups["zt-loopback"], port, n)
-        res["rss"]["held"].append(r)
-        rows.append([n, r["opened"], r["alive"], "%.1f" % (r["rss_kib_client_node"] / 1024),
-                     "%.1f" % (r["rss_kib_server_node"] / 1024)])
-        time.sleep(2)
-    table(rows)
+    if want("rss"):
+        print("\n== node RSS: idle, and with many connections held (conn_hold.py)", flush=True)
+        port = b.port()
+        b.spawn([sys.executable, os.path.join(HERE, "conn_hold.py"), "server", port], setups["zt-loopback"]["server"])
+        time.sleep(1)
+        res["rss"] = {"idle_kib": {h: rss_kib(b.node_pid(h)) for h in ("a", "b")}, "held": []}
+        rows = [["connections", "opened", "alive at the end", "client node RSS MiB", "server node RSS MiB"],
+                ["0 (idle)", "", "", "%.1f" % (res["rss"]["idle_kib"]["a"] / 1024), "%.1f" % (res["rss"]["idle_kib"]["b"] / 1024)]]
+        for n in n_hold:
+            r = b.hold(setups["zt-loopback"], port, n)
+            res["rss"]["held"].append(r)
+            rows.append([n, r["opened"], r["alive"], "%.1f" % (r["rss_kib_client_node"] / 1024),
+                         "%.1f" % (r["rss_kib_server_node"] / 1024)])
+            time.sleep(2)
+        table(rows)
 
     # A big transfer, checked.
-    print("\n== %d MiB over HTTP (nginx on b, curl on a), sha256 checked" % (big >> 20), flush=True)
-    with Cpu() as c:
-        r = subprocess.run(b.argv(["curl", "-sf", "--max-time", 600, url.replace("index.html", "big.bin")],
-                                  setups["zt-loopback"]["client"]), env=b.env(setups["zt-loopback"]["client"]),
-                           capture_output=True, timeout=700)
-    got = hashlib.sha256(r.stdout).hexdigest()
-    res["big_transfer"] = {"bytes": len(r.stdout), "sha256_match": got == big_sha, "seconds": c.wall,
-                           "gbps": len(r.stdout) * 8 / c.wall / 1e9, "cpu_s_per_gib": c.seconds / (big / GIB)}
-    table([["bytes", "sha256", "seconds", "Gbit/s", "CPU s/GiB"],
-           [len(r.stdout), "match" if got == big_sha else "DIFFERS", "%.1f" % c.wall,
-            "%.3f" % res["big_transfer"]["gbps"], "%.2f" % res["big_transfer"]["cpu_s_per_gib"]]])
+    if want("big"):
+        print("\n== %d MiB over HTTP (nginx on b, curl on a), sha256 checked" % (big >> 20), flush=True)
+        url = url or b.nginx(setups["zt-loopback"], www)
+        with Cpu() as c:
+            r = subprocess.run(b.argv(["curl", "-sf", "--max-time", 600, url.replace("index.html", "big.bin")],
+                                      setups["zt-loopback"]["client"]), env=b.env(setups["zt-loopback"]["client"]),
+                               capture_output=True, timeout=700)
+        got = hashlib.sha256(r.stdout).hexdigest()
+        res["big_transfer"] = {"bytes": len(r.stdout), "sha256_match": got == big_sha, "seconds": c.wall,
+                               "gbps": len(r.stdout) * 8 / c.wall / 1e9, "cpu_s_per_gib": c.seconds / (big / GIB)}
+        table([["bytes", "sha256", "seconds", "Gbit/s", "CPU s/GiB"],
+               [len(r.stdout), "match" if got == big_sha else "DIFFERS", "%.1f" % c.wall,
+                "%.3f" % res["big_transfer"]["gbps"], "%.2f" % res["big_transfer"]["cpu_s_per_gib"]]])
 
     # ZeroTier One, when there is one.
     if shutil.which("zerotier-one"):
