@@ -15,6 +15,7 @@
 
 #include "core/ipv6_schemes.hpp"
 #include "stack/lwip_glue.hpp"
+#include "stack/time_wait.hpp"
 
 namespace zt::stack {
 
@@ -229,13 +230,14 @@ void VirtualNetif::input(std::span<const uint8_t> frame) {
     const uint16_t ethertype = uint16_t(frame[12] << 8 | frame[13]);
     if (ethertype == ETHTYPE_IP || ethertype == ETHTYPE_IPV6) {
         switch (reassembly_.input(frame.subspan(SIZEOF_ETH_HDR), sys_now())) {
-        case IpReassembly::Verdict::not_fragment: break;
+        case IpReassembly::Verdict::not_fragment: recycle_time_wait(frame.subspan(SIZEOF_ETH_HDR)); break;
         case IpReassembly::Verdict::held:
         case IpReassembly::Verdict::dropped: return;
         case IpReassembly::Verdict::complete: {
             // The whole packet (up to 65535 bytes: more than a frame's pbuf could hold with its
             // Ethernet header) goes straight to IP input, which always takes the pbuf.
             auto whole = reassembly_.packet();
+            recycle_time_wait(whole);
             PbufRef p(pbuf_alloc(PBUF_RAW, u16_t(whole.size()), PBUF_RAM));
             if (!p) return;
             std::memcpy(p.get()->payload, whole.data(), whole.size());

@@ -16,6 +16,7 @@
 #include "stack/context.hpp"
 #include "stack/lwip_errno.hpp"
 #include "stack/lwip_glue.hpp"
+#include "stack/time_wait.hpp"
 #include "stack/unix_listeners.hpp"
 
 namespace zt::stack {
@@ -24,6 +25,7 @@ namespace {
 constexpr Ticks kPreambleWaitMs = 10000;   // a 'T' connection must show its header by then
 constexpr Ticks kRecordKeepMs = 60000;     // failed/closed connection reasons stay this long
 constexpr Ticks kSweepMs = 2000;           // record expiry and listener liveness probes
+constexpr size_t kMaxTimeWait = 4096;       // TIME-WAIT pcbs kept (time_wait.hpp)
 constexpr uint32_t kMaxPreamble = 16u << 20;
 constexpr size_t kMaxRecords = 1u << 17;
 constexpr int kAcceptBatch = 64;
@@ -645,6 +647,8 @@ void TcpBridge::retire(UnixSplice* s) {
 void TcpBridge::sweep() {
     sweep_timer_ = ctx_.reactor().add_timer(kSweepMs, [this] { sweep(); });
     Ticks now = ctx_.reactor().now();
+    if (size_t n = trim_time_wait(kMaxTimeWait))
+        ctx_.logf(LogLevel::debug, "freed %zu TIME-WAIT connection(s) beyond %zu", n, kMaxTimeWait);
     std::erase_if(records_, [now](const auto& kv) { return kv.second.expires && kv.second.expires <= now; });
     std::vector<uint64_t> dead;
     for (const auto& [id, r] : reservations_)
