@@ -35,17 +35,28 @@ out=$(in_home a python3 -c '
 import socket, sys, time
 keep = socket.create_connection((sys.argv[2], int(sys.argv[3]) + 100), timeout=10)
 time.sleep(3)
+def bound():
+    # The client side of the last connection may still wait for the ACK of its FIN (LAST-ACK):
+    # the port is ours again once it has it.
+    for _ in range(50):
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((sys.argv[1], int(sys.argv[4]))); return s
+        except OSError:
+            s.close(); time.sleep(0.1)
+    print("port %s stays in use" % sys.argv[4]); sys.exit(1)
 for i in range(5):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((sys.argv[1], int(sys.argv[4]))); s.settimeout(4)
+    s = bound(); s.settimeout(4)
     t0 = time.monotonic()
     try:
         s.connect((sys.argv[2], int(sys.argv[3])))
-        line = s.makefile().readline().strip()
+        f = s.makefile("rb")
+        line = f.readline().decode().strip()
+        f.read()   # up to the FIN: the server closes first, and so holds the TIME-WAIT
     except OSError as e:
         print("attempt %d: %s" % (i + 1, e)); sys.exit(1)
     print("%s in %.0f ms" % (line, (time.monotonic() - t0) * 1000))
-    s.close(); time.sleep(0.3)
+    f.close(); s.close(); time.sleep(0.3)
 ' "$A_IP" "$B_IP" $P $CP) || { say "$out"; dump_logs; fail "a connection from the same port after the server closed first"; }
 say "$out"
 [ "$(grep -c "^hello [1-5] from $A_IP:$CP in" <<<"$out")" = 5 ] || fail "not 5 greetings on port $CP"
