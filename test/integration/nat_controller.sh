@@ -22,10 +22,8 @@ NWID=$(new_network '{"name": "behind-nat", "private": true, "v4AssignMode": {"zt
 member a 9993; member b 9993; member c 9994
 authorize "$NWID" a; authorize "$NWID" b
 
-st() { ip netns exec "$1" "$BUILD/tools/ztstatus/ztstatus" -H "$2" --json 2>/dev/null || echo '{"peers":[],"counters":{"relayed":0}}'; }
 ns_net() { ip netns exec "$1" "$BUILD/tools/ztstatus/ztstatus" -H "$(home_of "$2")" network "$NWID"; }
 ns_ip_of() { ns_net "$1" "$2" | json_get "[a.split('/')[0] for a in s['assignedAddresses'] if ':' not in a][0]"; }
-root_relayed() { st $NS_R "$TMP/root" | json_get 's["counters"]["relayed"]'; }
 ztrun_in() {  # ztrun_in NS NAME cmd...: ztrun -n NWID in NAME's home, inside NS
   local ns=$1 name=$2; shift 2
   ip netns exec "$ns" "$BUILD/tools/ztrun/ztrun" -H "$(home_of "$name")" -n "$NWID" --wait "${WAIT:-40}" -q -- "$@"
@@ -52,9 +50,6 @@ say "ok: B joined from behind NAT2 as $IP_B and fetched 4 MB from A, sha256 iden
 
 # The pair finds a direct path through both NATs (the file flows from A to B: A's path to B
 # carries it).
-path_of() {  # path_of NS NAME PEER: the confirmed preferred path of NAME to PEER
-  st "$1" "$(home_of "$2")" | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of "$3")' for pa in p['paths'] if pa['confirmed'] and pa['preferred'])"
-}
 a_direct() { case "$(path_of $NS_A a b)" in 203.0.113.12/*) return 0 ;; *) return 1 ;; esac; }
 b_direct() { case "$(path_of $NS_B b a)" in 203.0.113.11/*) return 0 ;; *) return 1 ;; esac; }
 wait_for 30 a_direct || { st $NS_A "$(home_of a)"; fail "no direct path from A to B: '$(path_of $NS_A a b)'"; }

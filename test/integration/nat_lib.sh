@@ -66,3 +66,12 @@ lan_link $NS_N2 $NS_B b 192.168.2.1 192.168.2.2
 ip netns exec $NS_A ping -c1 -W2 203.0.113.1 >/dev/null || fail "namespace routing is broken"
 ip netns exec $NS_A ping -c1 -W1 192.168.2.2 >/dev/null 2>&1 && fail "A can reach B's LAN: the NATs leak"
 ns_empty() { [ -z "$(ip netns pids "$1")" ]; }
+
+# st NS HOME: a node's status (JSON) from inside its namespace (its control socket is abstract).
+st() { ip netns exec "$1" "$BUILD/tools/ztstatus/ztstatus" -H "$2" --json 2>/dev/null || echo '{"peers":[],"counters":{"relayed":0}}'; }
+# root_relayed: datagrams the root (home $TMP/root in NS_R) relayed so far.
+root_relayed() { st $NS_R "$TMP/root" | json_get 's["counters"]["relayed"]'; }
+# path_of NS NAME PEER: the confirmed, preferred path NAME's node uses to reach PEER, if any.
+path_of() {
+  st "$1" "$(home_of "$2")" | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of "$3")' for pa in p['paths'] if pa['confirmed'] and pa['preferred'])"
+}

@@ -26,14 +26,8 @@ fetch() {  # fetch OUT: A fetches the file; true if it arrived intact
     curl -sf --max-time 20 -o "$1" http://10.147.17.2:8080/f.bin &&
     [ "$(sha256sum < "$1" | cut -d' ' -f1)" = "$want" ]
 }
-st() { ip netns exec "$1" "$BUILD/tools/ztstatus/ztstatus" -H "$2" --json 2>/dev/null || echo '{"peers":[],"counters":{"relayed":0}}'; }
-root_relayed() { st $NS_R "$TMP/root" | json_get 's["counters"]["relayed"]'; }
-a_path_to_b() {  # the confirmed path A uses to reach B, if any
-  st $NS_A "$(home_of a)" | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of b)' for pa in p['paths'] if pa['confirmed'] and pa['preferred'])"
-}
-b_path_to_a() {  # and the one B uses to reach A (the file flows from B to A)
-  st $NS_B "$(home_of b)" | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of a)' for pa in p['paths'] if pa['confirmed'] and pa['preferred'])"
-}
+a_path_to_b() { path_of $NS_A a b; }  # the confirmed path A uses to reach B, if any
+b_path_to_a() { path_of $NS_B b a; }  # and the one B uses to reach A (the file flows from B to A)
 
 start_server
 wait_for 40 ip netns exec $NS_A env ZT_HOME="$(home_of a)" LD_PRELOAD="$LIB" \
