@@ -50,15 +50,11 @@ say "ok: B joined from behind NAT2 as $IP_B and fetched 4 MB from A, sha256 iden
 
 # The pair finds a direct path through both NATs (the file flows from A to B: A's path to B
 # carries it).
-a_direct() { case "$(path_of $NS_A a b)" in 203.0.113.12/*) return 0 ;; *) return 1 ;; esac; }
-b_direct() { case "$(path_of $NS_B b a)" in 203.0.113.11/*) return 0 ;; *) return 1 ;; esac; }
-wait_for 30 a_direct || { st $NS_A "$(home_of a)"; fail "no direct path from A to B: '$(path_of $NS_A a b)'"; }
-wait_for 30 b_direct || { st $NS_B "$(home_of b)"; fail "no direct path from B to A: '$(path_of $NS_B b a)'"; }
-r1=$(root_relayed)
-fetch "$TMP/got2" || fail "the transfer over the direct path failed"
-r2=$(root_relayed)
-[ $((r2 - r1)) -lt 20 ] || fail "4 MB went through the root ($r1 -> $r2 relayed)"
-say "ok: direct path through both NATs ($(path_of $NS_A a b) / $(path_of $NS_B b a)); 4 MB again, the root relayed $((r2 - r1)) datagrams"
+wait_for 30 direct_to $NS_A a b 203.0.113.12 || { st $NS_A "$(home_of a)"; fail "no direct path from A to B: '$(path_of $NS_A a b)'"; }
+wait_for 30 direct_to $NS_B b a 203.0.113.11 || { st $NS_B "$(home_of b)"; fail "no direct path from B to A: '$(path_of $NS_B b a)'"; }
+n=$(relayed_during fetch "$TMP/got2") || fail "the transfer over the direct path failed"
+[ "$n" -lt 20 ] || fail "4 MB went through the root ($n datagrams relayed)"
+say "ok: direct path through both NATs ($(path_of $NS_A a b) / $(path_of $NS_B b a)); 4 MB again, the root relayed $n datagrams"
 
 # A member the controller has not authorized, behind the same NAT as B: refused, and ztrun says so.
 out=$(WAIT=10 ztrun_in $NS_B c true 2>&1) && fail "ztrun ran the program for an unauthorized member"

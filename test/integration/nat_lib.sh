@@ -75,3 +75,14 @@ root_relayed() { st $NS_R "$TMP/root" | json_get 's["counters"]["relayed"]'; }
 path_of() {
   st "$1" "$(home_of "$2")" | json_get "' '.join(pa['address'] for p in s['peers'] if p['address']=='$(address_of "$3")' for pa in p['paths'] if pa['confirmed'] and pa['preferred'])"
 }
+# direct_to NS NAME PEER PUBLIC_IP: NAME's path to PEER goes to PUBLIC_IP (PEER's NAT).
+direct_to() { case "$(path_of "$1" "$2" "$3")" in "$4"/*) return 0 ;; *) return 1 ;; esac; }
+# relayed_during CMD...: runs CMD; prints how many datagrams the root relayed meanwhile, or
+# fails as CMD did.
+relayed_during() {
+  local r1 r2
+  r1=$(root_relayed)
+  "$@" || return 1
+  r2=$(root_relayed)
+  echo $((r2 - r1))
+}

@@ -36,8 +36,7 @@ r0=$(root_relayed)
 [ "$r0" -gt 0 ] || fail "the first packets did not go through the root"
 say "ok (b): first contact through the root ($r0 datagrams relayed)"
 
-has_direct_path() { case "$(a_path_to_b)" in 203.0.113.12/*) return 0 ;; *) return 1 ;; esac; }
-wait_for 30 has_direct_path || true
+wait_for 30 direct_to $NS_A a b 203.0.113.12 || true
 path=$(a_path_to_b)
 case "$path" in
   203.0.113.12/*) say "ok (b): A's direct path to B goes through NAT2's public address: $path" ;;
@@ -45,13 +44,10 @@ case "$path" in
 esac
 # The file flows from B to A: B must have confirmed its own direct path to A (through NAT1)
 # too, or B's side still goes through the root however settled A's side is.
-b_has_direct_path() { case "$(b_path_to_a)" in 203.0.113.11/*) return 0 ;; *) return 1 ;; esac; }
-wait_for 30 b_has_direct_path || { st $NS_B "$(home_of b)"; fail "no direct path from B to A through the NATs (path: '$(b_path_to_a)')"; }
-r1=$(root_relayed)
-fetch "$TMP/got1" || fail "transfer over the direct path failed"
-r2=$(root_relayed)
-[ $((r2 - r1)) -lt 20 ] || fail "4 MB went through the root ($r1 -> $r2 relayed)"
-say "ok (b): 4 MB direct through both NATs; the root relayed $((r2 - r1)) datagrams meanwhile"
+wait_for 30 direct_to $NS_B b a 203.0.113.11 || { st $NS_B "$(home_of b)"; fail "no direct path from B to A through the NATs (path: '$(b_path_to_a)')"; }
+n=$(relayed_during fetch "$TMP/got1") || fail "transfer over the direct path failed"
+[ "$n" -lt 20 ] || fail "4 MB went through the root ($n datagrams relayed)"
+say "ok (b): 4 MB direct through both NATs; the root relayed $n datagrams meanwhile"
 
 # (d) B's node restarts with the same identity.
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
