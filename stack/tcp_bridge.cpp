@@ -636,6 +636,24 @@ void TcpBridge::sockets(const UnixSocketTable& table, std::vector<SocketInfo>& o
     for (const auto& [raw, sp] : splices_) sp->describe(table, out);
 }
 
+void TcpBridge::schedule(TcpConn* c) {
+    scheduled_.push_back(c);
+    if (scheduled_pending_) return;
+    scheduled_pending_ = true;
+    ctx_.reactor().defer([this] { run_scheduled(); });
+}
+
+void TcpBridge::run_scheduled() {
+    scheduled_pending_ = false;
+    std::vector<TcpConn*> batch;
+    batch.swap(scheduled_);
+    for (TcpConn* c : batch) {
+        // A connection retired since it was queued is gone from conns_ (retire() erases it in
+        // a task deferred before this one ran) or is done (progress() does nothing then).
+        if (conns_.count(c)) c->run_scheduled();
+    }
+}
+
 void TcpBridge::retire(TcpConn* c) {
     ctx_.reactor().defer([this, c] { conns_.erase(c); });
 }

@@ -52,6 +52,8 @@ public:
     void record_finished(uint64_t conn_id);
     // The app listener behind `sock_id` refused a connection: it is gone; close it.
     void listener_gone(uint64_t sock_id);
+    // Runs c->run_scheduled() after the current handler returns (once, however often asked).
+    void schedule(TcpConn* c);
     // Deletes the object from the loop, after the current handler returns.
     void retire(TcpConn* c);
     void retire(UnixSplice* s);
@@ -105,8 +107,11 @@ private:
     bool listener_alive(const Reservation& r) const;
     void close_reservation(uint64_t sock_id);
     void sweep();
+    void run_scheduled();
 
     StackContext& ctx_;
+    std::vector<TcpConn*> scheduled_;  // live in conns_ when queued; checked again when run
+    bool scheduled_pending_ = false;
     int t_fd_ = -1;
     uint64_t uniq_ = 0;
     uint16_t next_splice_port_ = 0;

@@ -139,7 +139,7 @@ err_t TcpConn::on_sent_cb(void* arg, struct tcp_pcb*, u16_t) {
     auto* c = static_cast<TcpConn*>(arg);
     if (!c) return ERR_OK;
     CallbackScope scope(*c);
-    c->progress();
+    c->schedule();  // room in the send buffer: read the app once per batch of ACKs
     return scope.result();
 }
 
@@ -292,7 +292,7 @@ void TcpConn::handle_fd(uint32_t events) {
 void TcpConn::handle_recv(struct pbuf* p) {
     if (!p) {
         remote_fin_ = true;
-        progress();
+        schedule();
         return;
     }
     if (app_gone_ || state_ == State::done) {
@@ -302,7 +302,9 @@ void TcpConn::handle_recv(struct pbuf* p) {
         return;
     }
     rxq_.emplace_back(p);
-    progress();
+    // The segments of one batch of datagrams go to the app in one sendmsg: one wake-up of the
+    // app instead of one per segment.
+    schedule();
 }
 
 void TcpConn::handle_err(err_t err) {
@@ -321,6 +323,9 @@ void TcpConn::handle_err(err_t err) {
             progress();
             return;
         }
+        // Segments that came in the same batch as the RST are still queued (the pump runs once
+        // per batch): hand the app what its socket takes, as before, then close.
+        if (!rxq_.empty()) flush_to_app();
         if (role_ == Role::client)
             bridge_.record_end(conn_id_, ztctl::ConnState::closed, errno_from_err(err, ErrWhen::established));
         finish(End::close);
@@ -331,6 +336,12 @@ void TcpConn::handle_err(err_t err) {
 }
 
 // ---- the pump ---------------------------------------------------------------------------
+
+void TcpConn::schedule() {
+    if (scheduled_) return;
+    scheduled_ = true;
+    bridge_.schedule(this);
+}
 
 void TcpConn::progress() {
     if (state_ != State::open) return;

@@ -81,6 +81,11 @@ public:
 
     Role role() const { return role_; }
     State state() const { return state_; }
+    // The bridge's batch (TcpBridge::run_scheduled): pump both ways, once per batch of input.
+    void run_scheduled() {
+        scheduled_ = false;
+        progress();
+    }
     uint64_t conn_id() const { return conn_id_; }
     uint64_t uniq() const { return uniq_; }
 
@@ -104,6 +109,7 @@ private:
     void widen_windows();            // once open: beyond Debian lwIP's 64 KB (see .cpp)
     void open_window(size_t bytes);  // the app took `bytes`: tcp_recved, up to wnd_max_
     void progress();  // pump both ways, then settle and update the epoll interest
+    void schedule();  // progress() once the current batch of input has been taken in
     void pump_app_to_net();
     void flush_to_app();
     void try_fin();
@@ -152,6 +158,7 @@ private:
 
     // lwIP callback bookkeeping: aborting our pcb inside one of its callbacks must be
     // reported to lwIP by returning ERR_ABRT.
+    bool scheduled_ = false;  // on the bridge's list for run_scheduled
     int cb_depth_ = 0;
     bool aborted_in_cb_ = false;
     friend struct CallbackScope;

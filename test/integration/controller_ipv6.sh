@@ -59,7 +59,7 @@ for m in b c; do
   (run_in $m "$N4" python3 "$TMP/recv.py" > "$TMP/recv-$m.out" 2>&1) &
   BG_PIDS+=($!)
 done
-wait_for 30 ip_of c "$N4" || fail "c got no address on $N4"
+for m in b c; do wait_for 30 ip_of $m "$N4" || fail "$m got no address on $N4"; done
 sleep 1
 run_in a "$N4" python3 "$TMP/send.py" 10.147.31.255 || fail "the broadcast send failed"
 for m in b c; do

@@ -41,6 +41,9 @@ link() {  # link NS NAME ADDR PHASE: a veth from the bridge to NS, 5% UDP loss o
   ip link set "p$2$S" netns "$1"
   ip -n $NS_W link set "v$2$S" master br0 up
   ip -n "$1" link set "p$2$S" name eth0 up
+  # A wire carries datagrams: segment UDP GSO runs before they leave, as a NIC would, so
+  # that the drops below fall on datagrams, not on whole runs (veth would carry them whole).
+  ip -n "$1" link set eth0 gso_max_segs 1
   ip -n "$1" addr add "$3/24" dev eth0
   ip netns exec "$1" iptables -A INPUT -i eth0 -p udp -m statistic --mode nth --every 20 --packet "$4" -j DROP
 }

@@ -87,7 +87,7 @@ bool apply_setting(std::string_view key, std::string_view value, Config& cfg, st
         cfg.linger_s = int(*v);
         return true;
     }
-    if (key == "allow_global" || key == "allow_default") {
+    if (key == "allow_global" || key == "allow_default" || key == "udp_offload") {
         bool on;
         if (value == "true" || value == "1" || value == "yes") on = true;
         else if (value == "false" || value == "0" || value == "no") on = false;
@@ -95,7 +95,7 @@ bool apply_setting(std::string_view key, std::string_view value, Config& cfg, st
             why = std::string(key) + " must be true or false, got " + quoted(value);
             return false;
         }
-        (key == "allow_global" ? cfg.allow_global : cfg.allow_default) = on;
+        (key == "allow_global" ? cfg.allow_global : key == "allow_default" ? cfg.allow_default : cfg.udp_offload) = on;
         return true;
     }
     if (key == "log_level") {
@@ -253,7 +253,7 @@ bool apply_env(const EnvFn& env, Config& cfg, std::string& error) {
     };
     for (Scalar s : {Scalar{"ZT_PORT", "port"}, Scalar{"ZT_MTU", "mtu"}, Scalar{"ZT_LOG_LEVEL", "log_level"},
                      Scalar{"ZT_NODE_LINGER", "linger"}, Scalar{"ZT_ALLOW_GLOBAL", "allow_global"},
-                     Scalar{"ZT_ALLOW_DEFAULT", "allow_default"}}) {
+                     Scalar{"ZT_ALLOW_DEFAULT", "allow_default"}, Scalar{"ZT_UDP_OFFLOAD", "udp_offload"}}) {
         auto v = get(s.var);
         if (!v || v->empty()) continue;
         if (!apply_setting(s.key, *v, cfg, why)) {

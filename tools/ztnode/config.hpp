@@ -13,6 +13,7 @@
 //   linger = 5                        seconds to stay up once unused     env ZT_NODE_LINGER
 //   allow_global = false              managed routes/addresses in global IP space env ZT_ALLOW_GLOBAL
 //   allow_default = false             a managed default route (0.0.0.0/0, ::/0) env ZT_ALLOW_DEFAULT
+//   udp_offload = true                UDP GSO/GRO on the underlay where the kernel has it  env ZT_UDP_OFFLOAD
 //
 // ZT_NETWORKS is a comma-separated list of network entries whose fields are separated by '='
 // or spaces ("c41b8868ac000001=10.147.17.11/24"); ZT_PEERS a comma-separated list of
@@ -55,6 +56,9 @@ struct Config {
     // routes and addresses a controller may put on the virtual network.
     bool allow_global = false;
     bool allow_default = false;
+    // Runs of equal datagrams to one peer leave in one send (UDP GSO) and arrive in one read
+    // (UDP GRO). Off: one datagram per send and per read, as ZeroTier One does.
+    bool udp_offload = true;
 };
 
 // Looks up an environment variable; nullptr when unset.

@@ -186,7 +186,7 @@ bool CoreLink::start(node::LinkHost& host, std::string& error) {
 
     udp_ = std::make_unique<UdpTransport>(host.loop(), [this](LocalSocket s, const Endpoint& from, std::span<const uint8_t> d) {
         node_->on_udp(host_->loop().now(), s, from, d);
-    });
+    }, cfg_.udp_offload);
     if (!udp_->open(cfg_.port, error)) return false;
 
     Ticks now = host.loop().now();

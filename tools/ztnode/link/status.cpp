@@ -75,7 +75,9 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
       << ",\"rxPackets\":" << st.rx_packets << ",\"txPackets\":" << st.tx_packets << ",\"rxFrames\":" << st.rx_frames
       << ",\"txFrames\":" << st.tx_frames << ",\"relayed\":" << st.relayed << ",\"sentViaRoot\":" << st.sent_via_root
       << ",\"rendezvousSent\":" << st.rendezvous_sent << ",\"rendezvousReceived\":" << st.rendezvous_received
-      << ",\"whoisSent\":" << st.whois_sent << ",\"udpTxDropped\":" << udp.stats().tx_dropped << ",\"drops\":{";
+      << ",\"whoisSent\":" << st.whois_sent << ",\"udpTxDropped\":" << udp.stats().tx_dropped
+      << ",\"udpGsoRuns\":" << udp.stats().tx_gso_runs << ",\"udpGroRuns\":" << udp.stats().rx_gro_runs
+      << ",\"udpGsoRefused\":" << udp.stats().gso_refused << ",\"drops\":{";
     bool first_drop = true;
     for (size_t i = 0; i < kDropReasons; ++i) {
         if (!st.drops[i]) continue;

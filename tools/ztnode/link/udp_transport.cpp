@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -17,6 +18,12 @@ constexpr size_t kBatch = 64;
 constexpr size_t kMaxDatagram = 10324 + 64;  // ZT_MAX_PHYSMTU and change
 constexpr int kSocketBuffer = 8 << 20;
 constexpr size_t kReadsPerWakeup = 8;        // batches; then let other fds run
+// UDP GSO/GRO (Linux 4.18/5.0): equal-sized datagrams to one destination leave in one send
+// and one skb, cut at the edge (by the NIC, or by the kernel just before a device that cannot);
+// the receiver takes a run of them from one skb in one read. Bulk TCP is runs of full frames.
+constexpr size_t kGsoMaxSegments = 64;       // UDP_MAX_SEGMENTS of older kernels
+constexpr size_t kGsoMaxBytes = 65000;       // under 65535 - IP and UDP headers
+constexpr size_t kRxSlot = 65536;            // a GRO read holds up to 64 KiB
 
 void set_buffers(int fd) {
     for (int opt : {SO_RCVBUF, SO_SNDBUF}) {
@@ -73,16 +80,25 @@ struct UdpTransport::Socket {
     std::array<mmsghdr, kBatch> rx_msgs{};
     std::array<iovec, kBatch> rx_iov{};
     std::array<sockaddr_storage, kBatch> rx_addr{};
-    std::unique_ptr<uint8_t[]> rx_buf = std::make_unique<uint8_t[]>(kBatch * kMaxDatagram);
+    std::unique_ptr<uint8_t[]> rx_buf;  // kBatch slots of rx_slot bytes
+    size_t rx_slot = kMaxDatagram;
+    bool gro = false;  // UDP_GRO is on: a read may hold a run of datagrams
+    std::array<std::array<uint8_t, CMSG_SPACE(sizeof(int))>, kBatch> rx_cmsg{};
     // Send queue.
     std::array<mmsghdr, kBatch> tx_msgs{};
     std::array<iovec, kBatch> tx_iov{};
     std::array<sockaddr_storage, kBatch> tx_addr{};
     std::unique_ptr<uint8_t[]> tx_buf = std::make_unique<uint8_t[]>(kBatch * kMaxDatagram);
     size_t tx_count = 0;
+    // The queue as it leaves: runs of datagrams (GSO) or single ones.
+    bool gso = false;
+    std::array<mmsghdr, kBatch> out_msgs{};
+    std::array<size_t, kBatch> out_first{};  // index of the run's first datagram in the queue
+    std::array<std::array<uint8_t, CMSG_SPACE(sizeof(uint16_t))>, kBatch> out_cmsg{};
 };
 
-UdpTransport::UdpTransport(stack::Reactor& loop, Receive on_receive) : loop_(loop), on_receive_(std::move(on_receive)) {}
+UdpTransport::UdpTransport(stack::Reactor& loop, Receive on_receive, bool offload)
+    : loop_(loop), offload_(offload), on_receive_(std::move(on_receive)) {}
 
 UdpTransport::~UdpTransport() { close(); }
 
@@ -115,8 +131,16 @@ bool UdpTransport::open(uint16_t port, std::string& error) {
         s->fd = fd;
         s->family = family;
         s->id = family == AF_INET ? kV4 : kV6;
+        if (offload_) {
+            int v = 0;
+            socklen_t vlen = sizeof v;
+            s->gso = getsockopt(fd, SOL_UDP, UDP_SEGMENT, &v, &vlen) == 0;
+            s->gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
+        }
+        s->rx_slot = s->gro ? kRxSlot : kMaxDatagram;
+        s->rx_buf = std::make_unique<uint8_t[]>(kBatch * s->rx_slot);
         for (size_t i = 0; i < kBatch; ++i) {
-            s->rx_iov[i] = iovec{s->rx_buf.get() + i * kMaxDatagram, kMaxDatagram};
+            s->rx_iov[i] = iovec{s->rx_buf.get() + i * s->rx_slot, s->rx_slot};
             s->rx_msgs[i].msg_hdr.msg_iov = &s->rx_iov[i];
             s->rx_msgs[i].msg_hdr.msg_iovlen = 1;
             s->rx_msgs[i].msg_hdr.msg_name = &s->rx_addr[i];
@@ -157,7 +181,14 @@ void UdpTransport::close() {
 
 void UdpTransport::on_readable(Socket& s) {
     for (size_t round = 0; round < kReadsPerWakeup; ++round) {
-        for (size_t i = 0; i < kBatch; ++i) s.rx_msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        for (size_t i = 0; i < kBatch; ++i) {
+            auto& h = s.rx_msgs[i].msg_hdr;
+            h.msg_namelen = sizeof(sockaddr_storage);
+            if (s.gro) {
+                h.msg_control = s.rx_cmsg[i].data();
+                h.msg_controllen = s.rx_cmsg[i].size();
+            }
+        }
         int n = ::recvmmsg(s.fd, s.rx_msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
         if (n <= 0) return;
         ++stats_.rx_batches;
@@ -165,8 +196,23 @@ void UdpTransport::on_readable(Socket& s) {
             Endpoint from;
             const auto& h = s.rx_msgs[i].msg_hdr;
             if (!endpoint_from_sockaddr(static_cast<const sockaddr*>(h.msg_name), h.msg_namelen, from)) continue;
-            ++stats_.rx_datagrams;
-            on_receive_(s.id, from, std::span<const uint8_t>(s.rx_buf.get() + size_t(i) * kMaxDatagram, s.rx_msgs[i].msg_len));
+            const uint8_t* data = s.rx_buf.get() + size_t(i) * s.rx_slot;
+            size_t len = s.rx_msgs[i].msg_len;
+            size_t seg = len;  // a run of GRO-coalesced datagrams: all `seg` long but the last
+            if (s.gro) {
+                for (cmsghdr* c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(const_cast<msghdr*>(&h), c)) {
+                    if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+                        int v;
+                        std::memcpy(&v, CMSG_DATA(c), sizeof v);
+                        if (v > 0) seg = size_t(v);
+                    }
+                }
+                if (seg < len) ++stats_.rx_gro_runs;
+            }
+            for (size_t off = 0; off < len; off += seg) {
+                ++stats_.rx_datagrams;
+                on_receive_(s.id, from, std::span<const uint8_t>(data + off, std::min(seg, len - off)));
+            }
         }
         if (size_t(n) < kBatch) return;
     }
@@ -223,19 +269,88 @@ void UdpTransport::flush() {
     if (v6_) flush(*v6_);
 }
 
+// Groups the queue into what leaves in one sendmmsg: a run of datagrams to one destination,
+// all of one size but the last (which may be shorter), becomes one message with UDP_SEGMENT.
+size_t UdpTransport::plan(Socket& s) {
+    size_t out = 0;
+    for (size_t i = 0; i < s.tx_count;) {
+        const msghdr& first = s.tx_msgs[i].msg_hdr;
+        const size_t seg = s.tx_iov[i].iov_len;
+        size_t j = i + 1;
+        size_t bytes = seg;
+        if (s.gso) {
+            while (j < s.tx_count && j - i < kGsoMaxSegments) {
+                const msghdr& h = s.tx_msgs[j].msg_hdr;
+                size_t len = s.tx_iov[j].iov_len;
+                if (len > seg || bytes + len > kGsoMaxBytes || h.msg_namelen != first.msg_namelen ||
+                    std::memcmp(h.msg_name, first.msg_name, h.msg_namelen) != 0)
+                    break;
+                bytes += len;
+                ++j;
+                if (len < seg) break;  // a shorter one ends the run
+            }
+        }
+        mmsghdr& m = s.out_msgs[out];
+        m = mmsghdr{};
+        m.msg_hdr.msg_name = first.msg_name;
+        m.msg_hdr.msg_namelen = first.msg_namelen;
+        m.msg_hdr.msg_iov = &s.tx_iov[i];
+        m.msg_hdr.msg_iovlen = j - i;
+        if (j - i > 1) {
+            auto& buf = s.out_cmsg[out];
+            std::memset(buf.data(), 0, buf.size());
+            m.msg_hdr.msg_control = buf.data();
+            m.msg_hdr.msg_controllen = buf.size();
+            cmsghdr* c = CMSG_FIRSTHDR(&m.msg_hdr);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t gso_size = uint16_t(seg);
+            std::memcpy(CMSG_DATA(c), &gso_size, sizeof gso_size);
+        }
+        s.out_first[out] = i;
+        ++out;
+        i = j;
+    }
+    return out;
+}
+
 void UdpTransport::flush(Socket& s) {
+    size_t out = plan(s);
     size_t done = 0;
-    while (done < s.tx_count) {
-        int n = ::sendmmsg(s.fd, s.tx_msgs.data() + done, unsigned(s.tx_count - done), 0);
+    while (done < out) {
+        int n = ::sendmmsg(s.fd, s.out_msgs.data() + done, unsigned(out - done), 0);
         if (n < 0) {
             if (errno == EINTR) continue;
-            // EAGAIN (buffer full) or a per-destination error: drop this one, go on.
-            ++stats_.tx_dropped;
+            size_t first = s.out_first[done];
+            size_t count = s.out_msgs[done].msg_hdr.msg_iovlen;
+            if (count > 1 && (errno == EIO || errno == EINVAL || errno == EOPNOTSUPP)) {
+                // The route's device cannot take GSO (no checksum offload: EIO): send the rest
+                // of the queue one datagram at a time, from now on.
+                s.gso = false;
+                ++stats_.gso_refused;
+                std::copy(s.tx_msgs.begin() + ptrdiff_t(first), s.tx_msgs.begin() + ptrdiff_t(s.tx_count),
+                          s.tx_msgs.begin());
+                std::copy(s.tx_iov.begin() + ptrdiff_t(first), s.tx_iov.begin() + ptrdiff_t(s.tx_count),
+                          s.tx_iov.begin());
+                // msg_iov of the moved headers still points at their old iovecs: re-point.
+                s.tx_count -= first;
+                for (size_t k = 0; k < s.tx_count; ++k) s.tx_msgs[k].msg_hdr.msg_iov = &s.tx_iov[k];
+                out = plan(s);
+                done = 0;
+                continue;
+            }
+            // EAGAIN (buffer full) or a per-destination error: drop this run, go on.
+            stats_.tx_dropped += count;
             ++done;
             continue;
         }
         ++stats_.tx_batches;
-        stats_.tx_datagrams += size_t(n);
+        for (int k = 0; k < n; ++k) {
+            size_t count = s.out_msgs[done + size_t(k)].msg_hdr.msg_iovlen;
+            stats_.tx_datagrams += count;
+            if (count > 1) ++stats_.tx_gso_runs;
+        }
         done += size_t(n);
     }
     s.tx_count = 0;

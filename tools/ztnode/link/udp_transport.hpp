@@ -23,6 +23,9 @@ struct UdpStats {
     uint64_t rx_datagrams = 0, tx_datagrams = 0;
     uint64_t rx_batches = 0, tx_batches = 0;
     uint64_t tx_dropped = 0;  // the kernel refused (buffer full, no route)
+    uint64_t tx_gso_runs = 0;   // sends that carried a run of datagrams (UDP_SEGMENT)
+    uint64_t rx_gro_runs = 0;   // reads that held a run of datagrams (UDP_GRO)
+    uint64_t gso_refused = 0;   // the route refused GSO; the socket sends one by one since
 };
 
 class UdpTransport {
@@ -31,7 +34,9 @@ public:
     static constexpr LocalSocket kV4 = 0;
     static constexpr LocalSocket kV6 = 1;
 
-    UdpTransport(stack::Reactor& loop, Receive on_receive);
+    // `offload`: use UDP GSO and GRO where the kernel has them (runs of equal datagrams to one
+    // destination leave in one send; the receiver takes them in one read).
+    UdpTransport(stack::Reactor& loop, Receive on_receive, bool offload = true);
     ~UdpTransport();
     UdpTransport(const UdpTransport&) = delete;
     UdpTransport& operator=(const UdpTransport&) = delete;
@@ -54,8 +59,10 @@ private:
     void on_readable(Socket& s);
     Socket* pick(LocalSocket local, const Endpoint& to);
     void flush(Socket& s);
+    size_t plan(Socket& s);
 
     stack::Reactor& loop_;
+    bool offload_;
     Receive on_receive_;
     std::unique_ptr<Socket> v4_, v6_;
     uint16_t port_ = 0;
