@@ -2,6 +2,7 @@
 #include "stack/lwip_glue.hpp"
 
 #include <lwip/init.h>
+#include <lwip/priv/tcp_priv.h>
 #include <lwip/timeouts.h>
 
 #include <sys/random.h>
@@ -23,7 +24,17 @@ void lwip_setup_once() {
 
 uint32_t lwip_run_timers() {
     sys_check_timeouts();
-    return sys_timeouts_sleeptime();
+    uint32_t next = sys_timeouts_sleeptime();
+    // lwIP's timers wake an idle node 18-22 times a second: IGMP and MLD every 100 ms, TCP
+    // every 250 ms while any pcb is active or in TIME-WAIT, ARP, ND and both reassemblies every
+    // second. With no active TCP connection they run once a second; a late cyclic timer runs
+    // once and reschedules from now. What stretches: IGMP/MLD report delays (100 ms ticks
+    // become 1 s; nothing on a ZeroTier network listens for those), and TIME-WAIT, which lwIP
+    // counts in TCP timer ticks (120 s becomes about 240 s while nothing else happens; a new
+    // connection onto one is let through by recycle_time_wait, and trim_time_wait caps them).
+    constexpr uint32_t kIdleTickMs = 1000;
+    if (!tcp_active_pcbs && next < kIdleTickMs) next = kIdleTickMs;
+    return next;
 }
 
 ip_addr_t to_ip_addr(const InetAddr& a) {

@@ -20,7 +20,8 @@ namespace zt::stack {
 // the kernel and calls lwip_init(). No tcpip thread is started, so lwIP's core-locking check
 // passes and every raw-API call must come from the node's one thread.
 void lwip_setup_once();
-// Runs due lwIP timers; returns milliseconds until the next one (or UINT32_MAX for none).
+// Runs due lwIP timers; returns milliseconds until the next one is wanted (or UINT32_MAX for
+// none): at least 1 s while no TCP connection exists (see .cpp).
 uint32_t lwip_run_timers();
 
 // Owns one reference to a pbuf (chain). `release()` hands it to lwIP (or to a queue) at a

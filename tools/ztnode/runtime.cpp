@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,7 +21,9 @@
 namespace zt::node {
 
 namespace {
-constexpr Ticks kLingerCheckMs = 250;
+// How often the node looks whether it is unused: a quarter of the linger time, between 250 ms
+// and 1 s (an idle node's every wake-up costs; it exits within linger + 1 s).
+Ticks linger_check_ms(int linger_s) { return std::clamp<Ticks>(Ticks(linger_s) * 250, 250, 1000); }
 constexpr int kLockWaitMs = 5000;
 
 sigset_t exit_signals() {
@@ -246,7 +249,7 @@ void Runtime::on_keyed_listen(uid_t uid, uint64_t sock_id) {
 void Runtime::log(stack::LogLevel level, const std::string& message) { spdlog::log(to_spdlog(level), "{}", message); }
 
 void Runtime::check_linger() {
-    loop_.add_timer(kLingerCheckMs, [this] { check_linger(); });
+    loop_.add_timer(linger_check_ms(cfg_.linger_s), [this] { check_linger(); });
     bool idle = control_->connection_count() == 0 && stack_->live_count() == 0;
     if (!idle) {
         idle_since_ = -1;
@@ -282,7 +285,7 @@ int Runtime::run(bool linger_exit) {
         });
     }
     linger_exit_ = linger_exit;
-    if (linger_exit_) loop_.add_timer(kLingerCheckMs, [this] { check_linger(); });
+    if (linger_exit_) loop_.add_timer(linger_check_ms(cfg_.linger_s), [this] { check_linger(); });
     loop_.run();
     auto st = stack_->stats();
     spdlog::info("node exit: frames in {} out {} dropped {}; tcp {} (+{} local); udp dropped {} (app full) {} (bad)",
