@@ -260,6 +260,7 @@ void TcpConn::try_link() {
 // ---- events -----------------------------------------------------------------------------
 
 void TcpConn::handle_fd(uint32_t events) {
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) app_readable_ = true;
     if (state_ == State::connecting) {
         if (events & (EPOLLHUP | EPOLLERR)) {  // the app closed its socket before we connected
             bridge_.record_end(conn_id_, ztctl::ConnState::closed, ECONNABORTED);
@@ -376,11 +377,16 @@ void TcpConn::pump_app_to_net() {
             }
         }
     }
-    for (int round = 0; carry_.empty() && round < 16; ++round) {
+    // Read only what epoll said is there: the pump also runs for ACKs and incoming segments,
+    // and a read that ends short has emptied the socket (level-triggered epoll reports more).
+    // Unwatched (after HUP) the socket is read until EOF whenever lwIP has room.
+    for (int round = 0; carry_.empty() && (app_readable_ || !fd_watched_) && round < 16; ++round) {
         size_t room = tcp_sndbuf(pcb_);
         if (room == 0) break;
         auto& buf = ctx_.scratch(kIoChunk);
-        ssize_t n = ::recv(fd_, buf.data(), std::min(room, kIoChunk), MSG_DONTWAIT);
+        size_t want = std::min(room, kIoChunk);
+        ssize_t n = ::recv(fd_, buf.data(), want, MSG_DONTWAIT);
+        if (n > 0 && size_t(n) < want) app_readable_ = false;
         if (n > 0) {
             err_t err = tcp_write(pcb_, buf.data(), u16_t(n), TCP_WRITE_FLAG_COPY);
             if (err == ERR_MEM) {
@@ -400,7 +406,10 @@ void TcpConn::pump_app_to_net() {
             break;
         }
         if (errno == EINTR) continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            app_readable_ = false;
+            break;
+        }
         // ECONNRESET: the app closed with our bytes unread -> RST.
         app_gone_ = true;
         abort_on_close_ = true;

@@ -158,6 +158,7 @@ private:
 
     // lwIP callback bookkeeping: aborting our pcb inside one of its callbacks must be
     // reported to lwIP by returning ERR_ABRT.
+    bool app_readable_ = true;  // epoll reported input not yet read to a short read or EAGAIN
     bool scheduled_ = false;  // on the bridge's list for run_scheduled
     int cb_depth_ = 0;
     bool aborted_in_cb_ = false;
