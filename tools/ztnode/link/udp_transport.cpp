@@ -88,7 +88,8 @@ struct UdpTransport::Socket {
     std::array<mmsghdr, kBatch> tx_msgs{};
     std::array<iovec, kBatch> tx_iov{};
     std::array<sockaddr_storage, kBatch> tx_addr{};
-    std::unique_ptr<uint8_t[]> tx_buf = std::make_unique<uint8_t[]>(kBatch * kMaxDatagram);
+    // Not zeroed: pages are touched only as datagrams land (RSS and start-up time).
+    std::unique_ptr<uint8_t[]> tx_buf = std::make_unique_for_overwrite<uint8_t[]>(kBatch * kMaxDatagram);
     size_t tx_count = 0;
     // The queue as it leaves: runs of datagrams (GSO) or single ones.
     bool gso = false;
@@ -138,7 +139,7 @@ bool UdpTransport::open(uint16_t port, std::string& error) {
             s->gro = setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) == 0;
         }
         s->rx_slot = s->gro ? kRxSlot : kMaxDatagram;
-        s->rx_buf = std::make_unique<uint8_t[]>(kBatch * s->rx_slot);
+        s->rx_buf = std::make_unique_for_overwrite<uint8_t[]>(kBatch * s->rx_slot);
         for (size_t i = 0; i < kBatch; ++i) {
             s->rx_iov[i] = iovec{s->rx_buf.get() + i * s->rx_slot, s->rx_slot};
             s->rx_msgs[i].msg_hdr.msg_iov = &s->rx_iov[i];
