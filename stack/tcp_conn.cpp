@@ -348,8 +348,15 @@ void TcpConn::progress() {
     if (state_ != State::open) return;
     pump_app_to_net();
     if (state_ != State::open) return;
+    const bool was_gone = app_gone_;
     flush_to_app();
     if (state_ != State::open) return;
+    if (app_gone_ && !was_gone) {
+        // The app closed, found by writing to it (EPIPE) before epoll said so: its last bytes
+        // still wait in our socket and go out before the RST.
+        pump_app_to_net();
+        if (state_ != State::open) return;
+    }
     settle();
     if (state_ != State::open) return;
     update_interest();
@@ -456,6 +463,7 @@ void TcpConn::flush_to_app() {
             if (errno == EINTR) continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) break;
             app_gone_ = true;  // EPIPE / ECONNRESET: the app closed
+            app_readable_ = true;  // read what it wrote before it closed
             break;
         }
         acked += size_t(n);
