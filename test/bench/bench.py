@@ -333,7 +333,7 @@ def main():
     ap.add_argument("--seconds", type=int, default=10, help="length of each throughput run (default 10)")
     ap.add_argument("--out", help="JSON file (default test/bench/results/<date>.json)")
     ap.add_argument("--quick", action="store_true", help="3 s runs, 1,000 held connections, 256 MiB transfer")
-    ap.add_argument("--only", help="comma-separated sections: tcp,udp,rtt,cps,startup,idle,rss,big")
+    ap.add_argument("--only", help="comma-separated sections: tcp,udp,rtt,cps,startup,idle,rss,big,zt1")
     args = ap.parse_args()
     secs = 3 if args.quick else args.seconds
     b = Bench(args.build, secs)
@@ -527,13 +527,52 @@ def run_all(b, res, args):
                [len(r.stdout), "match" if got == big_sha else "DIFFERS", "%.1f" % c.wall,
                 "%.3f" % res["big_transfer"]["gbps"], "%.2f" % res["big_transfer"]["cpu_s_per_gib"]]])
 
-    # ZeroTier One, when there is one.
-    if shutil.which("zerotier-one"):
-        print("\nzerotier-one is on PATH, but the side-by-side run is not written yet")
-        res["zerotier_one"] = "not run: not implemented"
+    # ZeroTier One, when there is one: the same iperf3 pair between two of its members.
+    if want("zt1"):
+        zt1_side_by_side(b, res)
+
+
+def zt1_side_by_side(b, res):
+    exe = shutil.which("zerotier-one")
+    zt1_dir = os.environ.get("ZT1_DIR") or (os.path.dirname(os.path.realpath(exe)) if exe else "")
+    if not zt1_dir or not os.access(os.path.join(zt1_dir, "zerotier-one"), os.X_OK):
+        print("\nZeroTier One: SKIPPED (no zerotier-one on PATH and no ZT1_DIR)")
+        res["zerotier_one"] = "skipped: no zerotier-one on PATH or in ZT1_DIR"
+        return
+    if os.geteuid() != 0:
+        print("\nZeroTier One: SKIPPED (its members need root for namespaces and taps)")
+        res["zerotier_one"] = "skipped: not root"
+        return
+    print("\n== ZeroTier One 1.x side by side (two members with kernel taps, namespaces on a bridge, "
+          "our root and controller; iperf3 1 stream, %d s each way)" % b.secs, flush=True)
+    env = dict(os.environ, ZT_BUILD=b.build, ZT1_DIR=zt1_dir)
+    env.pop("LD_PRELOAD", None)
+    r = subprocess.run([os.path.join(HERE, "zt1_pair.sh"), str(b.secs)], env=env, capture_output=True, text=True,
+                       timeout=b.secs * 2 + 240)
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    if r.returncode != 0 or len(lines) != 2:
+        print("  failed: " + (r.stdout + r.stderr).strip()[-600:])
+        res["zerotier_one"] = {"error": (r.stdout + r.stderr).strip()[-600:]}
+        return
+    out = {"dir": zt1_dir, "m1->m2_gbps": lines[0]["gbps"], "m2->m1_gbps": lines[1]["gbps"]}
+    rows = [["", "a->b Gbit/s", "b->a Gbit/s"],
+            ["ZeroTier One (members, taps)", "%.3f" % lines[0]["gbps"], "%.3f" % lines[1]["gbps"]]]
+    veth = {r["reverse"]: r for r in res.get("tcp", []) if r["link"] == "veth" and r["streams"] == 1}
+    if len(veth) == 2:
+        zt = [veth[False]["zt"]["gbps"], veth[True]["zt"]["gbps"]]
+        k = [veth[False]["kernel"]["gbps"], veth[True]["kernel"]["gbps"]]
+        out.update(ztintercept_gbps=zt, kernel_gbps=k,
+                   zt1_to_kernel=[ratio(lines[0]["gbps"], k[0]), ratio(lines[1]["gbps"], k[1])],
+                   ztintercept_to_zt1=[ratio(zt[0], lines[0]["gbps"]), ratio(zt[1], lines[1]["gbps"])])
+        rows += [["ztintercept (veth, this run)", "%.3f" % zt[0], "%.3f" % zt[1]],
+                 ["kernel (veth, this run)", "%.2f" % k[0], "%.2f" % k[1]],
+                 ["ZeroTier One / kernel", "%.3f" % out["zt1_to_kernel"][0], "%.3f" % out["zt1_to_kernel"][1]],
+                 ["ztintercept / ZeroTier One", "%.2f" % out["ztintercept_to_zt1"][0],
+                  "%.2f" % out["ztintercept_to_zt1"][1]]]
     else:
-        print("\nZeroTier One: skipped (no zerotier-one on PATH)")
-        res["zerotier_one"] = "skipped: no zerotier-one on PATH"
+        print("  (run with the tcp section for the ratios against the kernel and ztintercept)")
+    res["zerotier_one"] = out
+    table(rows)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,14 @@ socklen_t sockaddr_from_endpoint(const Endpoint& e, sockaddr_storage& out) {
     return 0;
 }
 
+// Room for one int-sized control message (UDP_GRO in, UDP_SEGMENT out), aligned as the
+// kernel's cmsghdr walk needs.
+struct alignas(cmsghdr) CmsgBuf {
+    uint8_t bytes[CMSG_SPACE(sizeof(int))];
+    uint8_t* data() { return bytes; }
+    static constexpr size_t size() { return sizeof bytes; }
+};
+
 struct UdpTransport::Socket {
     int fd = -1;
     LocalSocket id = 0;
@@ -83,7 +91,7 @@ struct UdpTransport::Socket {
     std::unique_ptr<uint8_t[]> rx_buf;  // kBatch slots of rx_slot bytes
     size_t rx_slot = kMaxDatagram;
     bool gro = false;  // UDP_GRO is on: a read may hold a run of datagrams
-    std::array<std::array<uint8_t, CMSG_SPACE(sizeof(int))>, kBatch> rx_cmsg{};
+    std::array<CmsgBuf, kBatch> rx_cmsg{};
     // Send queue.
     std::array<mmsghdr, kBatch> tx_msgs{};
     std::array<iovec, kBatch> tx_iov{};
@@ -95,7 +103,7 @@ struct UdpTransport::Socket {
     bool gso = false;
     std::array<mmsghdr, kBatch> out_msgs{};
     std::array<size_t, kBatch> out_first{};  // index of the run's first datagram in the queue
-    std::array<std::array<uint8_t, CMSG_SPACE(sizeof(uint16_t))>, kBatch> out_cmsg{};
+    std::array<CmsgBuf, kBatch> out_cmsg{};
 };
 
 UdpTransport::UdpTransport(stack::Reactor& loop, Receive on_receive, bool offload)
