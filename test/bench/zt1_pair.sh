@@ -20,15 +20,9 @@ for h in root m1 m2; do netns_host $h "$NET.$i"; i=$((i + 1)); done
 
 ROOT=$TMP/root; mkdir -p "$ROOT"
 PLANET=$(make_planet bench "$ROOT" "$NET.1/9993")
-ip netns exec "$(ns root)" "$BUILD/tools/ztroot/ztroot" --home "$ROOT" --port 9993 --planet "$PLANET" \
-  --controller --api-port 9993 >"$ROOT/stdout" 2>&1 &
-BG_PIDS+=($!)
-wait_for 10 grep -q "controller API on" "$ROOT/stdout" || fail "ztroot --controller did not start"
+start_our_controller root "$ROOT" "$PLANET"
 CTL=$(cut -d: -f1 "$ROOT/identity.public")
-api() {
-  ip netns exec "$(ns root)" curl -sS --max-time 10 -X "$1" -H "X-ZT1-Auth: $(cat "$ROOT/authtoken.secret")" \
-    ${3:+-d "$3"} "http://127.0.0.1:9993/controller$2"
-}
+api() { our_api root "$ROOT" "$@"; }
 NW=$(api POST "/network/${CTL}______" '{"name":"bench","private":true,"v4AssignMode":{"zt":true},
   "ipAssignmentPools":[{"ipRangeStart":"10.147.52.1","ipRangeEnd":"10.147.52.254"}],
   "routes":[{"target":"10.147.52.0/24","via":null}]}' | json_get 's["id"]')

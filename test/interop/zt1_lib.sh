@@ -84,6 +84,22 @@ zt1_dev() { ip -n "$(ns "$1")" -o link | grep -o 'zt[a-z0-9]*' | head -n 1; }
 # zt1_ip NAME: its first IPv4 address on the tap.
 zt1_ip() { ip -n "$(ns "$1")" -o -4 addr show dev "$(zt1_dev "$1")" 2>/dev/null | awk '{print $4}' | cut -d/ -f1 | head -n 1; }
 
+# start_our_controller NAME HOME PLANET: our ztroot --controller (root and controller in one
+# process) in namespace NAME, API on 127.0.0.1:9993 there; our_api NAME HOME METHOD PATH [JSON]
+# calls its controller API.
+start_our_controller() {
+  local n=$1 home=$2 planet=$3
+  ip netns exec "$(ns "$n")" "$BUILD/tools/ztroot/ztroot" --home "$home" --port 9993 --planet "$planet" \
+    --controller --api-port 9993 >"$home/stdout" 2>&1 &
+  BG_PIDS+=($!)
+  wait_for 10 grep -q "controller API on" "$home/stdout" || fail "ztroot --controller did not start: $(cat "$home/stdout")"
+}
+our_api() {
+  local n=$1 home=$2 method=$3 path=$4
+  ip netns exec "$(ns "$n")" curl -sS --max-time 10 -X "$method" -H "X-ZT1-Auth: $(cat "$home/authtoken.secret")" \
+    ${5:+-d "$5"} "http://127.0.0.1:9993/controller$path"
+}
+
 # Runs from the EXIT trap: nothing in it may stop it (errexit is off), and every process in our
 # namespaces must go, or meson waits on the output they hold open.
 zt1_cleanup() {

@@ -96,15 +96,9 @@ say "authorized again: reachable again, no restart"
 # ---- part B: our root and controller, a ZeroTier One member -----------------------------
 ROOT2=$TMP/root2; mkdir -p "$ROOT2"
 PLANET2=$(make_planet ours "$ROOT2" "$NET.5/9993")
-ip netns exec "$(ns root2)" "$BUILD/tools/ztroot/ztroot" --home "$ROOT2" --port 9993 --planet "$PLANET2" \
-  --controller --api-port 9993 >"$ROOT2/stdout" 2>&1 &
-BG_PIDS+=($!)
-wait_for 10 grep -q "controller API on" "$ROOT2/stdout" || fail "ztroot --controller did not start: $(cat "$ROOT2/stdout")"
+start_our_controller root2 "$ROOT2" "$PLANET2"
 CTL2=$(cut -d: -f1 "$ROOT2/identity.public")
-api2() {
-  ip netns exec "$(ns root2)" curl -sS --max-time 10 -X "$1" -H "X-ZT1-Auth: $(cat "$ROOT2/authtoken.secret")" \
-    ${3:+-d "$3"} "http://127.0.0.1:9993/controller$2"
-}
+api2() { our_api root2 "$ROOT2" "$@"; }
 NW2=$(api2 POST "/network/${CTL2}______" '{"name":"ours","private":true,"v4AssignMode":{"zt":true},
   "ipAssignmentPools":[{"ipRangeStart":"10.147.51.1","ipRangeEnd":"10.147.51.254"}],
   "routes":[{"target":"10.147.51.0/24","via":null}]}' | json_get 's["id"]')
