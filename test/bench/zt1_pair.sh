@@ -18,14 +18,10 @@ netns_hub
 i=1
 for h in root m1 m2; do netns_host $h "$NET.$i"; i=$((i + 1)); done
 
-ROOT=$TMP/root; mkdir -p "$ROOT"
-PLANET=$(make_planet bench "$ROOT" "$NET.1/9993")
-start_our_controller root "$ROOT" "$PLANET"
-CTL=$(cut -d: -f1 "$ROOT/identity.public")
+ROOT=$TMP/root
+our_network root "$ROOT" "$NET.1" bench 10.147.52
+PLANET=$OUR_PLANET NW=$OUR_NW
 api() { our_api root "$ROOT" "$@"; }
-NW=$(api POST "/network/${CTL}______" '{"name":"bench","private":true,"v4AssignMode":{"zt":true},
-  "ipAssignmentPools":[{"ipRangeStart":"10.147.52.1","ipRangeEnd":"10.147.52.254"}],
-  "routes":[{"target":"10.147.52.0/24","via":null}]}' | json_get 's["id"]')
 
 export ZT_PLANET=$PLANET
 online() { zt1_cli "$1" info 2>/dev/null | grep -q ONLINE; }

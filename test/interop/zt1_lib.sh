@@ -94,6 +94,19 @@ start_our_controller() {
   BG_PIDS+=($!)
   wait_for 10 grep -q "controller API on" "$home/stdout" || fail "ztroot --controller did not start: $(cat "$home/stdout")"
 }
+# our_network NAME HOME ROOT_IP LABEL PREFIX: a planet naming HOME's identity at ROOT_IP/9993,
+# our root+controller from HOME in namespace NAME, and a private network LABEL assigning from
+# PREFIX.0/24 with its route. Sets OUR_PLANET, OUR_CTL and OUR_NW (not for $(...)).
+our_network() {
+  local n=$1 home=$2 ip=$3 label=$4 prefix=$5
+  mkdir -p "$home"
+  OUR_PLANET=$(make_planet "$label" "$home" "$ip/9993")
+  start_our_controller "$n" "$home" "$OUR_PLANET"
+  OUR_CTL=$(cut -d: -f1 "$home/identity.public")
+  OUR_NW=$(our_api "$n" "$home" POST "/network/${OUR_CTL}______" "{\"name\":\"$label\",\"private\":true,
+    \"v4AssignMode\":{\"zt\":true},\"ipAssignmentPools\":[{\"ipRangeStart\":\"$prefix.1\",\"ipRangeEnd\":\"$prefix.254\"}],
+    \"routes\":[{\"target\":\"$prefix.0/24\",\"via\":null}]}" | json_get 's["id"]')
+}
 our_api() {
   local n=$1 home=$2 method=$3 path=$4
   ip netns exec "$(ns "$n")" curl -sS --max-time 10 -X "$method" -H "X-ZT1-Auth: $(cat "$home/authtoken.secret")" \

@@ -94,14 +94,10 @@ say "authorized again: reachable again, no restart"
 [ "${ZT1_PARTS:-AB}" = A ] && { say "PASS (part A only)"; exit 0; }
 
 # ---- part B: our root and controller, a ZeroTier One member -----------------------------
-ROOT2=$TMP/root2; mkdir -p "$ROOT2"
-PLANET2=$(make_planet ours "$ROOT2" "$NET.5/9993")
-start_our_controller root2 "$ROOT2" "$PLANET2"
-CTL2=$(cut -d: -f1 "$ROOT2/identity.public")
+ROOT2=$TMP/root2
+our_network root2 "$ROOT2" "$NET.5" ours 10.147.51
+PLANET2=$OUR_PLANET CTL2=$OUR_CTL NW2=$OUR_NW
 api2() { our_api root2 "$ROOT2" "$@"; }
-NW2=$(api2 POST "/network/${CTL2}______" '{"name":"ours","private":true,"v4AssignMode":{"zt":true},
-  "ipAssignmentPools":[{"ipRangeStart":"10.147.51.1","ipRangeEnd":"10.147.51.254"}],
-  "routes":[{"target":"10.147.51.0/24","via":null}]}' | json_get 's["id"]')
 say "our controller $CTL2 made network $NW2"
 
 export ZT_PLANET=$PLANET2
