@@ -212,6 +212,14 @@ Stack::UdpOpenResult Stack::op_udp_open(const ztctl::UdpOpen& req, pid_t pid) { 
 Stack::BindResult Stack::op_udp_connect(const ztctl::UdpConnect& req) { return impl_->udp->connect(req); }
 int Stack::op_set_option(const ztctl::SetOption& req) { return impl_->tcp->set_option(req); }
 
+void Stack::connect_external(int fd, const InetAddr& dst, std::vector<uint8_t> prefix, ExternalDone done) {
+    impl_->tcp->connect_external(fd, dst, std::move(prefix), std::move(done));
+}
+
+bool Stack::on_network(const InetAddr& a) const { return impl_->is_own_address(a) || impl_->on_virtual_network(a); }
+
+int Stack::expose(const InetAddr& vaddr, const InetAddr& target) { return impl_->tcp->expose(vaddr, target); }
+
 size_t Stack::live_count() const {
     size_t n = 0;
     if (impl_->tcp) n += impl_->tcp->live_count();

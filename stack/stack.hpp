@@ -149,6 +149,22 @@ public:
     BindResult op_udp_connect(const ztctl::UdpConnect& req);
     int op_set_option(const ztctl::SetOption& req);
 
+    // Connections the node itself makes (the SOCKS and HTTP proxy, port forwards). `fd` is a
+    // connected kernel stream socket (non-blocking), owned by the stack from now on; it is bridged
+    // to a new TCP connection to `dst` on the virtual network, as an app's carrier would be.
+    // `done` runs once, before any byte from `dst` is written to `fd`: err 0 and the local
+    // address once connected, or the errno of the failure (the stack then closes `fd`; `done`
+    // may still write to it first). `prefix` goes to `dst` ahead of what is read from `fd`.
+    // Destinations are checked as an app's connect() is (own addresses, routes).
+    using ExternalDone = std::function<void(int err, const InetAddr& local)>;
+    void connect_external(int fd, const InetAddr& dst, std::vector<uint8_t> prefix, ExternalDone done);
+    // Listens on the virtual `vaddr` (an address of ours or the wildcard, with a port) and
+    // bridges each accepted connection to a new kernel TCP connection to `target`; a target
+    // that refuses resets the virtual connection. Returns an errno (EADDRINUSE, ...).
+    int expose(const InetAddr& vaddr, const InetAddr& target);
+    // One of our own addresses, or inside a joined network's subnet or managed route.
+    bool on_network(const InetAddr& a) const;
+
     // Bridged TCP connections (any state), splices, listening sockets and UDP sockets: the
     // node must not exit while this is non-zero.
     size_t live_count() const;

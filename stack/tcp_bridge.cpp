@@ -58,6 +58,11 @@ TcpBridge::~TcpBridge() {
     }
     conns_.clear();    // aborts their pcbs
     splices_.clear();
+    for (auto& e : exposes_) {
+        tcp_arg(e->pcb, nullptr);
+        tcp_accept(e->pcb, nullptr);
+        tcp_close(e->pcb);
+    }
     for (auto& [id, r] : reservations_) {
         if (!r->pcb) continue;  // a member of a SO_REUSEPORT group
         if (r->pcb->state == LISTEN) {
@@ -178,10 +183,10 @@ void TcpBridge::fail_connect(int fd, uint64_t conn_id, int err, const InetAddr& 
     ::close(fd);  // preamble unread: the app sees OUT|ERR|HUP
 }
 
-void TcpBridge::start_connect(int fd, const ztctl::PreambleHeader& h) {
+void TcpBridge::start_connect(int fd, const ztctl::PreambleHeader& h, std::vector<uint8_t> prefix, bool external) {
     InetAddr dst = InetAddr::from_name(h.peer).unmapped();
     if (ctx_.is_own_address(dst)) {
-        start_splice(fd, h, dst);
+        start_splice(fd, h, dst, std::move(prefix));
         return;
     }
     if (int e = ctx_.check_destination(dst, false)) {
@@ -224,10 +229,11 @@ void TcpBridge::start_connect(int fd, const ztctl::PreambleHeader& h) {
     auto conn = std::make_unique<TcpConn>(*this, ctx_, TcpConn::Role::client, pcb, fd);
     TcpConn* raw = conn.get();
     conns_.emplace(raw, std::move(conn));
+    if (external) raw->set_external(std::move(prefix));
     raw->begin_connecting(h.conn_id, h.total_len, dst);
 }
 
-void TcpBridge::start_splice(int fd, const ztctl::PreambleHeader& h, const InetAddr& dst) {
+void TcpBridge::start_splice(int fd, const ztctl::PreambleHeader& h, const InetAddr& dst, std::vector<uint8_t> prefix) {
     Reservation* r = find_listener_for(dst);
     if (!r) {
         fail_connect(fd, h.conn_id, ECONNREFUSED, dst);
@@ -246,7 +252,88 @@ void TcpBridge::start_splice(int fd, const ztctl::PreambleHeader& h, const InetA
     auto s = std::make_unique<UnixSplice>(*this, ctx_, fd, cfd, h.conn_id, h.total_len, r->sock_id, r->lname, src, dst);
     UnixSplice* raw = s.get();
     splices_.emplace(raw, std::move(s));
+    if (!prefix.empty()) raw->set_upstream_prefix(std::move(prefix));
     raw->start();
+}
+
+// ---- node-made connections ------------------------------------------------------------------
+
+void TcpBridge::connect_external(int fd, const InetAddr& dst, std::vector<uint8_t> prefix, Stack::ExternalDone done) {
+    // The shim draws its conn_ids at random; ours have the top bit set and count up.
+    const uint64_t conn_id = (uint64_t(1) << 63) | next_uniq();
+    ztctl::PreambleHeader h{};
+    h.conn_id = conn_id;
+    h.total_len = 0;  // nothing to skip: the socket carries only the client's bytes
+    h.peer = dst.to_name();
+    external_.emplace(conn_id, std::move(done));
+    if (dst.family == 0 || dst.port == 0) {
+        fail_connect(fd, conn_id, EINVAL, dst);
+        return;
+    }
+    start_connect(fd, h, std::move(prefix), true);
+}
+
+void TcpBridge::notify_external(uint64_t conn_id, ztctl::ConnState state, int err, const InetAddr& local) {
+    if (external_.empty() || state == ztctl::ConnState::connecting) return;
+    auto it = external_.find(conn_id);
+    if (it == external_.end()) return;
+    Stack::ExternalDone done = std::move(it->second);
+    external_.erase(it);
+    if (state != ztctl::ConnState::established && err == 0) err = ECONNABORTED;
+    if (done) done(state == ztctl::ConnState::established ? 0 : err, local);
+}
+
+int TcpBridge::expose(const InetAddr& vaddr, const InetAddr& target) {
+    if ((vaddr.family != 4 && vaddr.family != 6) || vaddr.port == 0 || target.family == 0 || target.port == 0)
+        return EINVAL;
+    struct tcp_pcb* pcb = tcp_new_ip_type(vaddr.is_v4() ? IPADDR_TYPE_V4 : IPADDR_TYPE_V6);
+    if (!pcb) return ENOMEM;
+    ip_addr_t ip = to_ip_addr(vaddr);
+    if (vaddr.is_v6() && vaddr.is_unspecified()) ip = *IP_ANY_TYPE;  // [::] takes IPv4 too, as Linux
+    err_t err = tcp_bind(pcb, &ip, vaddr.port);
+    if (err != ERR_OK) {
+        tcp_close(pcb);
+        return errno_from_err(err, ErrWhen::call);
+    }
+    struct tcp_pcb* lpcb = tcp_listen_with_backlog_and_err(pcb, 255, &err);
+    if (!lpcb) {
+        tcp_close(pcb);
+        return errno_from_err(err, ErrWhen::call);
+    }
+    auto e = std::make_unique<Expose>();
+    e->pcb = lpcb;
+    e->vaddr = vaddr;
+    e->target = target;
+    e->bridge = this;
+    tcp_arg(lpcb, e.get());
+    tcp_accept(lpcb, &TcpBridge::on_expose_accept_cb);
+    ctx_.logf(LogLevel::info, "expose %s -> %s", vaddr.to_string().c_str(), target.to_string().c_str());
+    exposes_.push_back(std::move(e));
+    return 0;
+}
+
+err_t TcpBridge::on_expose_accept_cb(void* arg, struct tcp_pcb* newpcb, err_t err) {
+    auto* e = static_cast<Expose*>(arg);
+    if (!e || err != ERR_OK || !newpcb) return ERR_VAL;
+    return e->bridge->handle_expose_accept(*e, newpcb);
+}
+
+err_t TcpBridge::handle_expose_accept(Expose& e, struct tcp_pcb* newpcb) {
+    InetAddr peer = from_ip_addr(newpcb->remote_ip, newpcb->remote_port);
+    int fd = ::socket(e.target.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        ctx_.logf(LogLevel::warn, "expose %s: accept %s: socket: %s", e.vaddr.to_string().c_str(),
+                  peer.to_string().c_str(), std::strerror(errno));
+        tcp_abort(newpcb);
+        return ERR_ABRT;
+    }
+    if (struct netif* in = ip_current_input_netif()) tcp_bind_netif(newpcb, in);
+    auto conn = std::make_unique<TcpConn>(*this, ctx_, TcpConn::Role::accepted, newpcb, fd);
+    TcpConn* raw = conn.get();
+    conns_.emplace(raw, std::move(conn));
+    raw->set_external({});
+    raw->begin_linking_external(next_uniq(), e.target);
+    return raw->state() == TcpConn::State::done ? ERR_ABRT : ERR_OK;
 }
 
 TcpBridge::Reservation* TcpBridge::find_listener_for(const InetAddr& dst) {
@@ -545,6 +632,7 @@ int TcpBridge::release(uint64_t sock_id) {
 
 void TcpBridge::record(uint64_t conn_id, ztctl::ConnState state, int err, const InetAddr& local,
                        const InetAddr& peer) {
+    notify_external(conn_id, state, err, local);
     if (records_.size() >= kMaxRecords && !records_.count(conn_id)) return;
     Record& rec = records_[conn_id];
     rec.state = state;
@@ -555,6 +643,7 @@ void TcpBridge::record(uint64_t conn_id, ztctl::ConnState state, int err, const 
 }
 
 void TcpBridge::record_finished(uint64_t conn_id) {
+    notify_external(conn_id, ztctl::ConnState::closed, ECONNABORTED, InetAddr{});
     auto it = records_.find(conn_id);
     if (it == records_.end() || is_terminal(it->second.state)) return;
     it->second.state = ztctl::ConnState::closed;
@@ -570,6 +659,7 @@ void TcpBridge::record_end(uint64_t conn_id, ztctl::ConnState state, int err) {
     it->second.state = state;
     it->second.err = err;
     it->second.expires = is_terminal(state) ? ctx_.reactor().now() + kRecordKeepMs : 0;
+    notify_external(conn_id, state, err, it->second.local);
 }
 
 Stack::ConnStatus TcpBridge::status(uint64_t conn_id) const {

@@ -7,6 +7,7 @@
 #include <lwip/tcp.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -42,6 +43,10 @@ public:
     Stack::ConnStatus status(uint64_t conn_id) const;
     int set_option(const ztctl::SetOption& req);
     size_t live_count() const;
+
+    // Node-made connections (Stack::connect_external, Stack::expose): see stack.hpp.
+    void connect_external(int fd, const InetAddr& dst, std::vector<uint8_t> prefix, Stack::ExternalDone done);
+    int expose(const InetAddr& vaddr, const InetAddr& target);
     // Stack::sockets: listeners and bound ports, connections, splices.
     void sockets(const UnixSocketTable& table, std::vector<SocketInfo>& out) const;
 
@@ -100,14 +105,27 @@ private:
     int on_t_readable();  // returns the number of connections accepted
     void on_pending(int fd);
     void drop_pending(int fd);
-    void start_connect(int fd, const ztctl::PreambleHeader& h);
-    void start_splice(int fd, const ztctl::PreambleHeader& h, const InetAddr& dst);
+    // `prefix`: bytes sent to the destination before any read from `fd` (external connections).
+    void start_connect(int fd, const ztctl::PreambleHeader& h, std::vector<uint8_t> prefix = {}, bool external = false);
+    void start_splice(int fd, const ztctl::PreambleHeader& h, const InetAddr& dst, std::vector<uint8_t> prefix);
     void fail_connect(int fd, uint64_t conn_id, int err, const InetAddr& peer);
     Reservation* find_listener_for(const InetAddr& dst);
     bool listener_alive(const Reservation& r) const;
     void close_reservation(uint64_t sock_id);
     void sweep();
     void run_scheduled();
+
+    // A virtual address:port where lwIP listens and each accepted connection is bridged to a
+    // kernel TCP connection to `target` (Stack::expose).
+    struct Expose {
+        struct tcp_pcb* pcb = nullptr;  // listening
+        InetAddr vaddr, target;
+        TcpBridge* bridge = nullptr;
+    };
+    static err_t on_expose_accept_cb(void* arg, struct tcp_pcb* newpcb, err_t err);
+    err_t handle_expose_accept(Expose& e, struct tcp_pcb* newpcb);
+    // Reports the first established/failed/closed state of an external connection, once.
+    void notify_external(uint64_t conn_id, ztctl::ConnState state, int err, const InetAddr& local);
 
     StackContext& ctx_;
     std::vector<TcpConn*> scheduled_;  // live in conns_ when queued; checked again when run
@@ -121,6 +139,8 @@ private:
     std::unordered_map<TcpConn*, std::unique_ptr<TcpConn>> conns_;
     std::unordered_map<UnixSplice*, std::unique_ptr<UnixSplice>> splices_;
     std::unordered_map<uint64_t, Record> records_;
+    std::unordered_map<uint64_t, Stack::ExternalDone> external_;  // by conn_id, until notified
+    std::vector<std::unique_ptr<Expose>> exposes_;
 };
 
 }  // namespace zt::stack

@@ -5,6 +5,7 @@
 #include <lwip/priv/tcp_priv.h>
 
 #include <sys/epoll.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -228,16 +229,63 @@ void TcpConn::begin_linking(uint64_t uniq, uint64_t listener_sock_id, const Unix
     try_link();
 }
 
+void TcpConn::set_external(std::vector<uint8_t> prefix) {
+    external_ = true;
+    carry_ = std::move(prefix);  // the pump writes carry_ first, once open
+}
+
+void TcpConn::begin_linking_external(uint64_t uniq, const InetAddr& target) {
+    state_ = State::linking;
+    uniq_ = uniq;
+    target_ = target;
+    local_ = from_ip_addr(pcb_->local_ip, pcb_->local_port);
+    peer_ = from_ip_addr(pcb_->remote_ip, pcb_->remote_port);
+    sockaddr_storage ss{};
+    socklen_t len = 0;
+    if (target.is_v4()) {
+        auto* sa = reinterpret_cast<sockaddr_in*>(&ss);
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons(target.port);
+        std::memcpy(&sa->sin_addr, target.ip.data(), 4);
+        len = sizeof *sa;
+    } else {
+        auto* sa = reinterpret_cast<sockaddr_in6*>(&ss);
+        sa->sin6_family = AF_INET6;
+        sa->sin6_port = htons(target.port);
+        std::memcpy(&sa->sin6_addr, target.ip.data(), 16);
+        len = sizeof *sa;
+    }
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
+        linked();
+        return;
+    }
+    if (errno != EINPROGRESS) {
+        ctx_.logf(LogLevel::info, "expose %s: %s: %s", local_.to_string().c_str(), target.to_string().c_str(),
+                  std::strerror(errno));
+        finish(End::abort);
+        return;
+    }
+    // Writable once connected or failed; the kernel's own connect timeout bounds the wait.
+    watched_events_ = EPOLLOUT;
+    fd_watched_ = ctx_.reactor().add_fd(fd_, watched_events_, [this](uint32_t ev) { handle_fd(ev); });
+}
+
+void TcpConn::linked() {
+    state_ = State::open;
+    widen_windows();
+    watched_events_ = EPOLLIN | EPOLLRDHUP;
+    if (fd_watched_)
+        ctx_.reactor().set_fd_events(fd_, watched_events_);
+    else
+        fd_watched_ = ctx_.reactor().add_fd(fd_, watched_events_, [this](uint32_t ev) { handle_fd(ev); });
+    ctx_.logf(LogLevel::debug, "tcp accepted %s -> %s linked", peer_.to_string().c_str(), local_.to_string().c_str());
+    progress();
+}
+
 void TcpConn::try_link() {
     if (state_ != State::linking) return;
     if (::connect(fd_, lname_.addr(), lname_.len) == 0) {
-        state_ = State::open;
-        widen_windows();
-        watched_events_ = EPOLLIN | EPOLLRDHUP;
-        fd_watched_ = ctx_.reactor().add_fd(fd_, watched_events_, [this](uint32_t ev) { handle_fd(ev); });
-        ctx_.logf(LogLevel::debug, "tcp accepted %s -> %s linked", peer_.to_string().c_str(),
-                  local_.to_string().c_str());
-        progress();
+        linked();
         return;
     }
     int e = errno;
@@ -261,6 +309,19 @@ void TcpConn::try_link() {
 
 void TcpConn::handle_fd(uint32_t events) {
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) app_readable_ = true;
+    if (state_ == State::linking) {  // external: the kernel connect finished
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err == 0 && !(events & (EPOLLERR | EPOLLHUP))) {
+            linked();
+            return;
+        }
+        ctx_.logf(LogLevel::info, "expose %s: %s: %s", local_.to_string().c_str(), target_.to_string().c_str(),
+                  std::strerror(err ? err : ECONNREFUSED));
+        finish(End::abort);  // the virtual peer sees a reset, as for a closed port
+        return;
+    }
     if (state_ == State::connecting) {
         if (events & (EPOLLHUP | EPOLLERR)) {  // the app closed its socket before we connected
             bridge_.record_end(conn_id_, ztctl::ConnState::closed, ECONNABORTED);
@@ -327,6 +388,7 @@ void TcpConn::handle_err(err_t err) {
         // Segments that came in the same batch as the RST are still queued (the pump runs once
         // per batch): hand the app what its socket takes, as before, then close.
         if (!rxq_.empty()) flush_to_app();
+        if (external_) reset_fd_ = true;
         if (role_ == Role::client)
             bridge_.record_end(conn_id_, ztctl::ConnState::closed, errno_from_err(err, ErrWhen::established));
         finish(End::close);
@@ -582,6 +644,7 @@ void TcpConn::update_interest() {
 
 void TcpConn::finish(End how) {
     if (state_ == State::done) return;
+    const State before = state_;
     state_ = State::done;
     if (link_timer_) {
         ctx_.reactor().cancel_timer(link_timer_);
@@ -604,6 +667,12 @@ void TcpConn::finish(End how) {
     if (fd_ >= 0) {
         if (fd_watched_) ctx_.reactor().remove_fd(fd_);
         fd_watched_ = false;
+        // A kernel peer learns of a reset only from a RST: close with SO_LINGER {1, 0}. (An
+        // app's carrier learns it from unread bytes or the status record.)
+        if (external_ && (reset_fd_ || (how == End::abort && before == State::open))) {
+            linger lg{1, 0};
+            setsockopt(fd_, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
         ::close(fd_);
         fd_ = -1;
     }

@@ -70,6 +70,12 @@ public:
     void begin_connecting(uint64_t conn_id, uint32_t preamble_len, const InetAddr& peer);
     // accepted: `fd` is an unconnected stream socket bound to the 'A' name.
     void begin_linking(uint64_t uniq, uint64_t listener_sock_id, const UnixName& lname);
+    // Node-made (Stack::connect_external, Stack::expose): `fd` is a kernel TCP socket, not an
+    // app's carrier. `prefix` goes to the network before anything read from `fd`; a RST from
+    // the network is passed on as a RST (SO_LINGER 0), as a kernel relay would. Call first.
+    void set_external(std::vector<uint8_t> prefix);
+    // accepted, external: `fd` is an unconnected kernel socket that connects to `target`.
+    void begin_linking_external(uint64_t uniq, const InetAddr& target);
 
     // keepalive options and abort_on_close; returns an errno.
     int set_option(uint16_t option, int32_t value);
@@ -104,6 +110,7 @@ private:
     void handle_err(err_t err);
     void handle_fd(uint32_t events);
     void try_link();
+    void linked();  // linking -> open
     void check_arp();
 
     void widen_windows();            // once open: beyond Debian lwIP's 64 KB (see .cpp)
@@ -136,6 +143,9 @@ private:
     InetAddr local_, peer_;
 
     // linking
+    bool external_ = false;        // fd is a kernel TCP socket (set_external)
+    bool reset_fd_ = false;        // close fd with a RST
+    InetAddr target_;              // external linking: where fd connects
     UnixName lname_;
     uint64_t listener_sock_id_ = 0;
     Ticks link_deadline_ = 0;

@@ -43,6 +43,13 @@ UnixSplice::~UnixSplice() {
     release_fds();
 }
 
+void UnixSplice::set_upstream_prefix(std::vector<uint8_t> prefix) {
+    up_.len = prefix.size();
+    up_.off = 0;
+    up_.buf = std::move(prefix);
+    if (up_.buf.size() < kBufBytes) up_.buf.resize(kBufBytes);
+}
+
 void UnixSplice::start() {
     deadline_ = ctx_.reactor().now() + kConnectTimeoutMs;
     try_connect();

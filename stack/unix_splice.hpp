@@ -32,6 +32,8 @@ public:
     UnixSplice(const UnixSplice&) = delete;
     UnixSplice& operator=(const UnixSplice&) = delete;
 
+    // Bytes for the listener ahead of the client's (a node-made connection: Stack::connect_external).
+    void set_upstream_prefix(std::vector<uint8_t> prefix);
     void start();   // connects to the listener (retrying while its backlog is full)
     void abort();   // closes both ends at once
     bool done() const { return done_; }

@@ -87,7 +87,38 @@ bool apply_setting(std::string_view key, std::string_view value, Config& cfg, st
         cfg.linger_s = int(*v);
         return true;
     }
-    if (key == "allow_global" || key == "allow_default" || key == "udp_offload") {
+    if (key == "socks" || key == "http_proxy") {
+        auto a = parse_host_port(value, true, why);
+        if (!a) {
+            why = std::string(key) + ": " + why;
+            return false;
+        }
+        (key == "socks" ? cfg.socks : cfg.http_proxy) = *a;
+        return true;
+    }
+    if (key == "proxy_auth") {
+        size_t colon = value.find(':');
+        if (colon == std::string_view::npos || colon == 0 || colon + 1 == value.size() || colon > 255 ||
+            value.size() - colon - 1 > 255) {
+            why = "proxy_auth must be 'user:password' (each 1..255 bytes)";
+            return false;
+        }
+        cfg.proxy_user = std::string(value.substr(0, colon));
+        cfg.proxy_password = std::string(value.substr(colon + 1));
+        return true;
+    }
+    if (key == "forward" || key == "expose") {
+        auto f = parse_forward(value, key == "expose", why);
+        if (!f) return false;
+        auto& list = key == "forward" ? cfg.forwards : cfg.exposes;
+        if (list.size() >= 256) {
+            why = "more than 256 " + std::string(key) + " entries";
+            return false;
+        }
+        list.push_back(*f);
+        return true;
+    }
+    if (key == "allow_global" || key == "allow_default" || key == "udp_offload" || key == "proxy_outside") {
         bool on;
         if (value == "true" || value == "1" || value == "yes") on = true;
         else if (value == "false" || value == "0" || value == "no") on = false;
@@ -95,7 +126,10 @@ bool apply_setting(std::string_view key, std::string_view value, Config& cfg, st
             why = std::string(key) + " must be true or false, got " + quoted(value);
             return false;
         }
-        (key == "allow_global" ? cfg.allow_global : key == "allow_default" ? cfg.allow_default : cfg.udp_offload) = on;
+        (key == "allow_global"    ? cfg.allow_global
+         : key == "allow_default" ? cfg.allow_default
+         : key == "proxy_outside" ? cfg.proxy_outside
+                                  : cfg.udp_offload) = on;
         return true;
     }
     if (key == "log_level") {
@@ -169,6 +203,96 @@ std::optional<NetworkConfig> parse_network(std::string_view spec, std::string& w
         n.addrs.push_back(*p);
     }
     return n;
+}
+
+std::optional<stack::InetAddr> parse_host_port(std::string_view s, bool port_alone_ok, std::string& why) {
+    s = trim(s);
+    std::string_view host, port;
+    if (!s.empty() && s.front() == '[') {
+        size_t close = s.find(']');
+        if (close == std::string_view::npos || close + 1 >= s.size() || s[close + 1] != ':') {
+            why = "bad address " + quoted(s) + " ([ipv6]:port expected)";
+            return std::nullopt;
+        }
+        host = s.substr(1, close - 1);
+        port = s.substr(close + 2);
+    } else if (size_t colon = s.rfind(':'); colon != std::string_view::npos) {
+        host = s.substr(0, colon);
+        port = s.substr(colon + 1);
+    } else if (port_alone_ok) {
+        host = "127.0.0.1";
+        port = s;
+    } else {
+        why = "bad address " + quoted(s) + " (ip:port expected)";
+        return std::nullopt;
+    }
+    auto ip = stack::InetAddr::parse_ip(host);
+    auto p = parse_int(port, 1, 65535);
+    if (!ip || !p) {
+        why = "bad address " + quoted(s) + " (ip:port or [ipv6]:port expected, port 1..65535)";
+        return std::nullopt;
+    }
+    ip->port = uint16_t(*p);
+    return ip;
+}
+
+std::string ForwardConfig::to_string() const {
+    return std::string(udp ? "udp " : "tcp ") + from.to_string() + " " + to.to_string();
+}
+
+std::optional<ForwardConfig> parse_forward(std::string_view spec, bool expose, std::string& why) {
+    const char* key = expose ? "expose" : "forward";
+    auto fields = split(trim(spec), " \t");
+    if (fields.size() != 3 || (fields[0] != "tcp" && fields[0] != "udp")) {
+        why = std::string(key) + " needs 'tcp|udp <" + (expose ? "virtual" : "local") + " ip:port> <" +
+              (expose ? "local" : "virtual") + " ip:port>', got " + quoted(spec);
+        return std::nullopt;
+    }
+    ForwardConfig f;
+    f.udp = fields[0] == "udp";
+    auto from = parse_host_port(fields[1], false, why);
+    if (!from) return std::nullopt;
+    auto to = parse_host_port(fields[2], false, why);
+    if (!to) return std::nullopt;
+    f.from = *from;
+    f.to = *to;
+    return f;
+}
+
+bool check_config(const Config& cfg, std::string& error) {
+    const bool auth = !cfg.proxy_user.empty();
+    for (const auto& [name, a] : {std::pair{"socks", cfg.socks}, std::pair{"http_proxy", cfg.http_proxy}}) {
+        if (a.family && !a.is_loopback() && !auth) {
+            error = std::string(name) + " = " + a.to_string() +
+                    " listens beyond loopback: set proxy_auth = user:password, or listen on 127.0.0.1";
+            return false;
+        }
+    }
+    if (cfg.socks.family && cfg.http_proxy.family && cfg.socks == cfg.http_proxy) {
+        error = "socks and http_proxy both listen on " + cfg.socks.to_string();
+        return false;
+    }
+    for (const auto& f : cfg.forwards) {
+        if (f.to.is_unspecified() || f.to.is_loopback() || f.to.is_multicast()) {
+            error = "forward " + f.to_string() + ": the target must be an address on a virtual network";
+            return false;
+        }
+        if (f.from.is_multicast()) {
+            error = "forward " + f.to_string() + ": cannot listen on a multicast address";
+            return false;
+        }
+    }
+    for (const auto& e : cfg.exposes) {
+        if (e.from.is_loopback() || e.from.is_multicast()) {
+            error = "expose " + e.to_string() + ": listen on a virtual address (or 0.0.0.0), not " + e.from.ip_string();
+            return false;
+        }
+        if (e.to.is_unspecified() || e.to.is_multicast()) {
+            error = "expose " + e.to_string() + ": the target must be a specific address";
+            return false;
+        }
+    }
+    return true;
 }
 
 std::optional<PeerConfig> parse_peer(std::string_view peer, std::string_view endpoint, std::string& why) {
@@ -253,7 +377,9 @@ bool apply_env(const EnvFn& env, Config& cfg, std::string& error) {
     };
     for (Scalar s : {Scalar{"ZT_PORT", "port"}, Scalar{"ZT_MTU", "mtu"}, Scalar{"ZT_LOG_LEVEL", "log_level"},
                      Scalar{"ZT_NODE_LINGER", "linger"}, Scalar{"ZT_ALLOW_GLOBAL", "allow_global"},
-                     Scalar{"ZT_ALLOW_DEFAULT", "allow_default"}, Scalar{"ZT_UDP_OFFLOAD", "udp_offload"}}) {
+                     Scalar{"ZT_ALLOW_DEFAULT", "allow_default"}, Scalar{"ZT_UDP_OFFLOAD", "udp_offload"},
+                     Scalar{"ZT_SOCKS", "socks"}, Scalar{"ZT_HTTP_PROXY", "http_proxy"},
+                     Scalar{"ZT_PROXY_AUTH", "proxy_auth"}, Scalar{"ZT_PROXY_OUTSIDE", "proxy_outside"}}) {
         auto v = get(s.var);
         if (!v || v->empty()) continue;
         if (!apply_setting(s.key, *v, cfg, why)) {
@@ -267,6 +393,18 @@ bool apply_env(const EnvFn& env, Config& cfg, std::string& error) {
             if (trim(entry).empty()) continue;
             if (!apply_setting("network", entry, cfg, why)) {
                 error = "ZT_NETWORKS: " + why;
+                return false;
+            }
+        }
+    }
+    for (auto [var, key] : {std::pair{"ZT_FORWARDS", "forward"}, std::pair{"ZT_EXPOSES", "expose"}}) {
+        auto v = get(var);
+        if (!v) continue;
+        (std::string_view(key) == "forward" ? cfg.forwards : cfg.exposes).clear();
+        for (auto entry : split(*v, ",")) {
+            if (trim(entry).empty()) continue;
+            if (!apply_setting(key, entry, cfg, why)) {
+                error = std::string(var) + ": " + why;
                 return false;
             }
         }
@@ -321,6 +459,10 @@ std::optional<Config> load_config(const EnvFn& env, std::string& error) {
         return std::nullopt;
     }
     if (!apply_env(env, cfg, error)) return std::nullopt;
+    if (!check_config(cfg, error)) {
+        error = cfg.conf_path + ": " + error;
+        return std::nullopt;
+    }
     return cfg;
 }
 

@@ -29,6 +29,14 @@ struct LinkNetwork {
 };
 
 // What the runtime offers a link. All calls on the loop thread.
+// A proxy, forward or expose listener (tools/ztnode/proxy/), for the status.
+struct ProxyListenerInfo {
+    std::string kind;    // socks, http_proxy, forward, expose
+    std::string listen;  // address:port
+    std::string target;  // forward/expose: where connections go; else empty
+    uint64_t accepted = 0, connected = 0, failed = 0, refused = 0;
+};
+
 class LinkHost {
 public:
     virtual ~LinkHost() = default;
@@ -43,6 +51,7 @@ public:
     // The stack's counters and sockets, for the status.
     virtual stack::StackStats stack_stats() const = 0;
     virtual std::vector<stack::SocketInfo> stack_sockets() const = 0;
+    virtual std::vector<ProxyListenerInfo> proxy_listeners() const { return {}; }
 };
 
 class Link {

@@ -98,6 +98,7 @@ Runtime::Runtime(Config cfg, std::unique_ptr<Link> link) : cfg_(std::move(cfg)),
 }
 
 Runtime::~Runtime() {
+    proxy_.reset();
     control_.reset();
     stack_.reset();
     if (link_) link_->stop();
@@ -139,6 +140,8 @@ bool Runtime::init(std::string& error) {
         return false;
     }
     networks_changed();
+    proxy_ = std::make_unique<ProxyServer>(loop_, *stack_, cfg_);
+    if (!proxy_->start(error)) return false;
     keyed_listeners_ = load_keyed_listeners();
     if (int n = stack_->adopt_listeners(keyed_listeners_))
         spdlog::info("took over {} listener(s) of wrapped programs ({} of other uids)", n, keyed_listeners_.size());
@@ -248,9 +251,18 @@ void Runtime::on_keyed_listen(uid_t uid, uint64_t sock_id) {
 
 void Runtime::log(stack::LogLevel level, const std::string& message) { spdlog::log(to_spdlog(level), "{}", message); }
 
+std::vector<ProxyListenerInfo> Runtime::proxy_listeners() const {
+    std::vector<ProxyListenerInfo> out;
+    if (!proxy_) return out;
+    for (const auto& l : proxy_->status())
+        out.push_back({ProxyServer::kind_name(l.kind), l.listen, l.target, l.accepted, l.connected, l.failed, l.refused});
+    return out;
+}
+
 void Runtime::check_linger() {
     loop_.add_timer(linger_check_ms(cfg_.linger_s), [this] { check_linger(); });
-    bool idle = control_->connection_count() == 0 && stack_->live_count() == 0;
+    // A node with a proxy, forward or expose serves those until it is stopped.
+    bool idle = control_->connection_count() == 0 && stack_->live_count() == 0 && !(proxy_ && proxy_->serving());
     if (!idle) {
         idle_since_ = -1;
         return;

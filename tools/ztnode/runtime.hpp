@@ -12,6 +12,7 @@
 #include "tools/ztnode/control_server.hpp"
 #include "tools/ztnode/event_loop.hpp"
 #include "tools/ztnode/link.hpp"
+#include "tools/ztnode/proxy/proxy_server.hpp"
 
 namespace zt::node {
 
@@ -35,6 +36,7 @@ public:
     void log(stack::LogLevel level, const std::string& message) override;
     stack::StackStats stack_stats() const override { return stack_->stats(); }
     std::vector<stack::SocketInfo> stack_sockets() const override { return stack_->sockets(); }
+    std::vector<ProxyListenerInfo> proxy_listeners() const override;
 
     stack::Stack& stack() { return *stack_; }
 
@@ -54,6 +56,7 @@ private:
     std::unique_ptr<Link> link_;
     std::unique_ptr<stack::Stack> stack_;
     std::unique_ptr<ControlServer> control_;
+    std::unique_ptr<ProxyServer> proxy_;  // socks, http_proxy, forwards, exposes
     int signal_fd_ = -1;
     bool linger_exit_ = true;
     Ticks idle_since_ = -1;

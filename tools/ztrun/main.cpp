@@ -39,6 +39,11 @@ void usage(FILE* out) {
                  "                          address or an identity.public\n"
                  "      --port N            the node's UDP port\n"
                  "      --wildcard virtual|kernel  where binds to 0.0.0.0/:: go (default virtual)\n"
+                 "      --socks [IP:]PORT   the node serves a SOCKS5 proxy into the networks (127.0.0.1)\n"
+                 "      --http-proxy [IP:]PORT  the node serves an HTTP proxy (CONNECT and http://)\n"
+                 "      --forward 'tcp LOCAL VIRTUAL'  a local port carried to a virtual address (repeatable)\n"
+                 "      --expose 'tcp VIRTUAL LOCAL'   a virtual port carried to a local address (repeatable)\n"
+                 "                          (these four apply when ztrun starts the node)\n"
                  "      --strict            while the virtual network is not up, nothing but loopback goes\n"
                  "                          through the kernel (calls fail with ENETUNREACH)\n"
                  "  -q, --quiet             say nothing while waiting for the networks, and let the\n"
@@ -147,8 +152,8 @@ int64_t mono_ms() {
 int main(int argc, char** argv) {
     using namespace ztrun;
     const int64_t start_ms = mono_ms();
-    std::string home, port, wildcard;
-    std::vector<std::string> networks, peers;
+    std::string home, port, wildcard, socks, http_proxy;
+    std::vector<std::string> networks, peers, forwards, exposes;
     bool debug = false, quiet = false, verbose = false, strict = false;
     int wait_s = 60;
     int i = 1;
@@ -174,6 +179,22 @@ int main(int argc, char** argv) {
             if (why.empty()) zt::node::parse_network(networks.back(), why);  // loopback, multicast, ...
             if (!why.empty()) {
                 std::fprintf(stderr, "ztrun: -n %s: %s\n", networks.back().c_str(), why.c_str());
+                return kExitUsage;
+            }
+        } else if (a == "--socks" || a == "--http-proxy") {
+            std::string& where = a == "--socks" ? socks : http_proxy;
+            where = value(a.c_str());
+            std::string why;
+            if (!zt::node::parse_host_port(where, true, why)) {
+                std::fprintf(stderr, "ztrun: %s %s: %s\n", a.c_str(), where.c_str(), why.c_str());
+                return kExitUsage;
+            }
+        } else if (a == "--forward" || a == "--expose") {
+            auto& list = a == "--forward" ? forwards : exposes;
+            list.push_back(value(a.c_str()));
+            std::string why;
+            if (!zt::node::parse_forward(list.back(), a == "--expose", why)) {
+                std::fprintf(stderr, "ztrun: %s %s: %s\n", a.c_str(), list.back().c_str(), why.c_str());
                 return kExitUsage;
             }
         } else if (a == "--strict") {
@@ -266,6 +287,10 @@ int main(int argc, char** argv) {
     if (!peers.empty()) setenv("ZT_PEERS", join(peers).c_str(), 1);
     if (!port.empty()) setenv("ZT_PORT", port.c_str(), 1);
     if (!wildcard.empty()) setenv("ZT_BIND_WILDCARD", wildcard.c_str(), 1);
+    if (!socks.empty()) setenv("ZT_SOCKS", socks.c_str(), 1);
+    if (!http_proxy.empty()) setenv("ZT_HTTP_PROXY", http_proxy.c_str(), 1);
+    if (!forwards.empty()) setenv("ZT_FORWARDS", join(forwards).c_str(), 1);
+    if (!exposes.empty()) setenv("ZT_EXPOSES", join(exposes).c_str(), 1);
     if (debug) setenv("ZT_LOG_LEVEL", "debug", 1);
     if (strict) setenv("ZT_STRICT", "1", 1);
     // Problems of the network reach the program's stderr in one line (the shim says nothing

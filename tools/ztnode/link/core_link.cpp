@@ -515,7 +515,9 @@ std::string CoreLink::status(bool json) const {
     if (!node_ || !udp_) return json ? "{}" : "not started\n";
     Ticks now = host_->loop().now();
     const stack::StackStats st = host_->stack_stats();
-    return json ? status_json(*node_, *udp_, now, planet_, &st) : status_text(*node_, *udp_, now, planet_, &st);
+    const auto proxies = host_->proxy_listeners();
+    return json ? status_json(*node_, *udp_, now, planet_, &st, &proxies)
+                : status_text(*node_, *udp_, now, planet_, &st, &proxies);
 }
 
 }  // namespace zt::link

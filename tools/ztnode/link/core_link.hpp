@@ -30,9 +30,9 @@ bool save_planet(const std::string& home, const World& planet, std::string& erro
 // Counters and a status snapshot for diagnostics; `stack` adds the node's stack counters
 // (a root has no stack).
 std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
-                        const stack::StackStats* stack = nullptr);
+                        const stack::StackStats* stack = nullptr, const std::vector<node::ProxyListenerInfo>* proxies = nullptr);
 std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
-                        const stack::StackStats* stack = nullptr);
+                        const stack::StackStats* stack = nullptr, const std::vector<node::ProxyListenerInfo>* proxies = nullptr);
 // The wrapped programs' virtual sockets as JSON, {"sockets": [...]} (ztstatus sockets adds
 // their fds and prints them).
 std::string sockets_json(const std::vector<stack::SocketInfo>& sockets);

@@ -35,7 +35,7 @@ std::string version(const PeerStatus& p) {
 }  // namespace
 
 std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
-                        const stack::StackStats* stack) {
+                        const stack::StackStats* stack, const std::vector<node::ProxyListenerInfo>* proxies) {
     std::ostringstream o;
     const auto st = node.stats();
     o << "{\"address\":" << json_str(node.identity().address().to_string())
@@ -99,6 +99,16 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
           << ",\"ipReassemblyTimeouts\":" << stack->ip_reassembly_timeouts
           << ",\"ipFragmentsDropped\":" << stack->ip_fragments_dropped << ",\"refusedOtherUid\":" << stack->refused_uid
           << "}";
+    if (proxies) {
+        o << ",\"listeners\":[";
+        for (size_t i = 0; i < proxies->size(); ++i) {
+            const auto& p = (*proxies)[i];
+            o << (i ? "," : "") << "{\"kind\":" << json_str(p.kind) << ",\"listen\":" << json_str(p.listen)
+              << ",\"target\":" << json_str(p.target) << ",\"accepted\":" << p.accepted
+              << ",\"connected\":" << p.connected << ",\"failed\":" << p.failed << ",\"refused\":" << p.refused << "}";
+        }
+        o << "]";
+    }
     o << "}\n";
     return o.str();
 }
@@ -118,7 +128,7 @@ std::string sockets_json(const std::vector<stack::SocketInfo>& sockets) {
 }
 
 std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, const World& planet,
-                        const stack::StackStats* stack) {
+                        const stack::StackStats* stack, const std::vector<node::ProxyListenerInfo>* proxies) {
     std::ostringstream o;
     const auto st = node.stats();
     o << "200 info " << node.identity().address().to_string() << " " << (node.online(now) ? "ONLINE" : "OFFLINE")
@@ -154,6 +164,12 @@ std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, co
           << " ip-fragments " << stack->ip_fragments << " reassembled " << stack->ip_reassembled << " dropped "
           << stack->ip_fragments_dropped + stack->ip_reassembly_timeouts << " refused-other-uid " << stack->refused_uid
           << "\n";
+    if (proxies && !proxies->empty()) {
+        o << "200 listeners <kind> <listen> <target> <accepted> <connected> <failed> <refused>\n";
+        for (const auto& p : *proxies)
+            o << p.kind << " " << p.listen << " " << (p.target.empty() ? "-" : p.target) << " " << p.accepted << " "
+              << p.connected << " " << p.failed << " " << p.refused << "\n";
+    }
     return o.str();
 }
 

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The ways in without the preload: node A serves a SOCKS5 proxy, an HTTP proxy, a forward and an
+# expose (tools/ztnode/proxy/), started with no wrapped program at all. Unwrapped curl, nc and
+# python reach a wrapped http.server on node B through them; a wrapped curl on B reaches an
+# unwrapped kernel server on A's loopback through the expose. Checks contents (sha256), the
+# refusals (outside targets, closed ports, bad SOCKS messages, missing credentials, oversized
+# heads) with their SOCKS codes and HTTP statuses, and the listener counters in the status.
+#
+#   curl --socks5 / -x / forward --> [node A :PA] ==UDP== [node B :PB]--shim--[http.server :8080]
+#   [kernel http.server 127.0.0.1:KP] <-- expose 10.147.17.1:2222 <-- [curl under B's shim]
+source "$(dirname "$0")/lib.sh"
+
+NWID=c41b8868ac000001
+PA=$((20000 + RANDOM % 20000)); PB=$((PA + 1))
+SP=$((PB + 1)); HP=$((PB + 2)); FP=$((PB + 3)); KP=$((PB + 4)); PC=$((PB + 5)); CSP=$((PB + 6))
+make_home a >/dev/null; make_home b >/dev/null; make_home c >/dev/null
+configure a $PA $NWID 10.147.17.1/24 "$(public_of b)@127.0.0.1/$PB"
+configure b $PB $NWID 10.147.17.2/24 "$(address_of a)@127.0.0.1/$PA" "$(address_of c)@127.0.0.1/$PC"
+# C: a SOCKS proxy without authentication, and a node that would linger only 1 s.
+LINGER=1 configure c $PC $NWID 10.147.17.3/24 "$(public_of b)@127.0.0.1/$PB"
+echo "socks = $CSP" >> "$(home_of c)/ztintercept.conf"
+cat >> "$(home_of a)/ztintercept.conf" <<CONF
+socks = 127.0.0.1:$SP
+http_proxy = 127.0.0.1:$HP
+proxy_auth = alice:s3cret
+forward = tcp 127.0.0.1:$FP 10.147.17.2:8080
+expose = tcp 10.147.17.1:2222 127.0.0.1:$KP
+CONF
+
+www=$TMP/www; mkdir -p "$www"
+head -c 3000000 /dev/urandom > "$www/file.bin"
+want=$(sha256sum < "$www/file.bin" | cut -d' ' -f1)
+kwww=$TMP/kwww; mkdir -p "$kwww"; echo "kernel side $RANDOM" > "$kwww/hello.txt"
+
+(cd "$www" && exec env ZT_HOME="$(home_of b)" LD_PRELOAD="$LIB" python3 -m http.server 8080 --bind 0.0.0.0) \
+  >"$TMP/server.log" 2>&1 &
+BG_PIDS+=($!)
+(cd "$kwww" && exec python3 -m http.server $KP --bind 127.0.0.1) >"$TMP/kserver.log" 2>&1 &
+BG_PIDS+=($!)
+ZT_HOME="$(home_of a)" "$NODE" --foreground >"$TMP/node-a.out" 2>&1 &
+BG_PIDS+=($!)
+ZT_HOME="$(home_of c)" "$NODE" --foreground >"$TMP/node-c.out" 2>&1 &
+BG_PIDS+=($!)
+
+wait_for 30 curl -sf -o /dev/null --max-time 2 --socks5 127.0.0.1:$SP --proxy-user alice:s3cret \
+    http://10.147.17.2:8080/ || { cat "$TMP/node-a.out" "$TMP/server.log"; tail -20 "$(home_of a)/node.log"; fail "nothing through the SOCKS proxy"; }
+say "ok: the SOCKS proxy answers"
+
+sha() { sha256sum < "$1" | cut -d' ' -f1; }
+check_file() {  # check_file WHAT curl-args...
+  local what=$1; shift
+  rm -f "$TMP/got.bin"
+  curl -sS --max-time 60 -o "$TMP/got.bin" "$@" || fail "$what: curl failed"
+  [ "$(sha "$TMP/got.bin")" = "$want" ] || fail "$what: sha256 mismatch"
+  say "ok: $what: 3 MB, sha256 matches"
+}
+check_file "socks5, IPv4 target" --socks5 127.0.0.1:$SP --proxy-user alice:s3cret http://10.147.17.2:8080/file.bin
+check_file "socks5h, the target as a name" --socks5-hostname 127.0.0.1:$SP --proxy-user alice:s3cret \
+  http://10.147.17.2:8080/file.bin
+check_file "http proxy, absolute form" -x http://alice:s3cret@127.0.0.1:$HP http://10.147.17.2:8080/file.bin
+check_file "http proxy, CONNECT tunnel" -p -x http://alice:s3cret@127.0.0.1:$HP http://10.147.17.2:8080/file.bin
+check_file "forward 127.0.0.1:$FP" http://127.0.0.1:$FP/file.bin
+
+# nc as an ssh ProxyCommand uses it (ProxyCommand nc -X 5 -x proxy %h %p), here carrying an HTTP
+# request. OpenBSD nc speaks SOCKS5 without authentication only: node C's proxy.
+got=""
+for _ in $(seq 30); do  # C finds B on its own first
+  got=$(printf 'GET /file.bin HTTP/1.0\r\n\r\n' | timeout 10 nc -X 5 -x 127.0.0.1:$CSP 10.147.17.2 8080 \
+        | head -c 12) || true
+  [ "$got" = "HTTP/1.0 200" ] && break
+  sleep 1
+done
+[ "$got" = "HTTP/1.0 200" ] || fail "nc -X 5 through C's proxy: got '$got'"
+say "ok: nc -X 5 -x 127.0.0.1:$CSP 10.147.17.2 8080: $got"
+
+# The expose: a wrapped curl on B reaches the kernel server on A's loopback.
+got=$(in_home b curl -sS --max-time 20 http://10.147.17.1:2222/hello.txt) || fail "expose: curl failed"
+[ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "expose: got '$got'"
+say "ok: expose 10.147.17.1:2222 -> 127.0.0.1:$KP: '$got'"
+
+# ---- refusals, each with its code ----
+expect_curl() {  # expect_curl EXIT PATTERN WHAT curl-args...
+  local want_rc=$1 pattern=$2 what=$3; shift 3
+  local out rc=0
+  out=$(curl -sS --max-time 20 -o /dev/null "$@" 2>&1) || rc=$?
+  [ "$rc" = "$want_rc" ] || fail "$what: curl exit $rc (want $want_rc): $out"
+  echo "$out" | grep -qiE "$pattern" || fail "$what: '$out' lacks '$pattern'"
+  say "ok: $what: $out"
+}
+S=(--socks5 127.0.0.1:$SP --proxy-user alice:s3cret)
+X=(-x http://alice:s3cret@127.0.0.1:$HP)
+expect_curl 97 "not allowed|\\(2\\)" "socks5 outside the networks (reply 2)" "${S[@]}" http://192.0.2.1/
+expect_curl 22 "403" "http proxy outside the networks (403)" -f "${X[@]}" http://192.0.2.1/
+expect_curl 97 "refused|\\(5\\)" "socks5 to a closed virtual port (reply 5)" "${S[@]}" http://10.147.17.2:1/
+expect_curl 22 "502" "http proxy to a closed virtual port (502)" -f "${X[@]}" http://10.147.17.2:1/
+expect_curl 97 "unreachable|\\(4\\)" "socks5h with an unknown name (reply 4)" \
+  --socks5-hostname 127.0.0.1:$SP --proxy-user alice:s3cret http://nosuchhost.invalid/
+expect_curl 97 "rejected|auth" "socks5 with a wrong password" --socks5 127.0.0.1:$SP --proxy-user alice:wrong \
+  http://10.147.17.2:8080/
+expect_curl 97 "method|rejected|auth" "socks5 without credentials" --socks5 127.0.0.1:$SP http://10.147.17.2:8080/
+expect_curl 22 "407" "http proxy without credentials (407)" -f -x http://127.0.0.1:$HP http://10.147.17.2:8080/
+
+# Raw protocol errors: wrong versions, unknown commands and address types, truncated and
+# oversized requests. Each gets its reply (or a close), and the node keeps serving.
+python3 - "$SP" "$HP" "$FP" <<'PY' || fail "raw proxy checks"
+import socket, struct, sys, time
+sp, hp, fp = (int(x) for x in sys.argv[1:4])
+
+def conn(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return s
+
+def recv_all(s, n=4096):
+    out = b""
+    try:
+        while True:
+            d = s.recv(n)
+            if not d:
+                break
+            out += d
+    except (ConnectionResetError, socket.timeout):
+        pass
+    return out
+
+def socks_session(request):
+    s = conn(sp)
+    s.sendall(b"\x05\x01\x02")
+    assert s.recv(2) == b"\x05\x02"
+    s.sendall(b"\x01\x05alice\x06s3cret")
+    assert s.recv(2) == b"\x01\x00"
+    s.sendall(request)
+    return s
+
+# SOCKS4 greeting: closed without a reply.
+s = conn(sp); s.sendall(b"\x04\x01\x00\x50\x0a\x93\x11\x02\x00"); r = recv_all(s)
+assert r == b"", r
+# Only "no authentication" offered while the proxy wants a password: 05 FF.
+s = conn(sp); s.sendall(b"\x05\x01\x00"); r = recv_all(s)
+assert r == b"\x05\xff", r
+# BIND: command not supported (7).
+s = socks_session(b"\x05\x02\x00\x01\x0a\x93\x11\x02\x00\x50"); r = recv_all(s)
+assert r[:2] == b"\x05\x07", r
+# Address type 9: not supported (8).
+s = socks_session(b"\x05\x01\x00\x09\x0a\x93\x11\x02\x00\x50"); r = recv_all(s)
+assert r[:2] == b"\x05\x08", r
+# A truncated request, then the client leaves: nothing is sent, nothing breaks.
+s = socks_session(b"\x05\x01\x00\x03\x20abc"); s.close()
+# Bytes sent right behind the request (no wait for the reply) reach the server first.
+s = socks_session(b"\x05\x01\x00\x01\x0a\x93\x11\x02\x1f\x90" + b"GET /file.bin HTTP/1.0\r\n\r\n")
+r = recv_all(s, 65536)
+assert r[:2] == b"\x05\x00", r[:10]
+assert b" 200 " in r[:200], r[:200]
+# HTTP: a head larger than 16 KiB gets 431, a request in origin form 405.
+s = conn(hp); s.sendall(b"GET http://10.147.17.2:8080/ HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n")
+r = recv_all(s); assert r.startswith(b"HTTP/1.1 431 "), r[:40]
+s = conn(hp); s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"); r = recv_all(s)
+assert r.startswith(b"HTTP/1.1 405 "), r[:40]
+# HTTP/2 preface: 505 or 400, never a hang.
+s = conn(hp); s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"); r = recv_all(s)
+assert r.startswith(b"HTTP/1.1 505 ") or r.startswith(b"HTTP/1.1 400 "), r[:40]
+# Half-close through the forward: the client shuts its side after the request, the reply still
+# arrives whole.
+s = conn(fp); s.sendall(b"GET /file.bin HTTP/1.0\r\n\r\n"); s.shutdown(socket.SHUT_WR)
+r = recv_all(s, 65536); assert b" 200 " in r[:100] and len(r) > 3000000, len(r)
+print("raw checks passed")
+PY
+say "ok: raw SOCKS and HTTP-proxy protocol errors answered as they should be"
+
+# The status lists the listeners with their counters.
+st=$(status_json a)
+echo "$st" | json_get '"\n".join("%s %s %s %d %d %d %d" % (l["kind"], l["listen"], l["target"], l["accepted"], l["connected"], l["failed"], l["refused"]) for l in s["listeners"])' \
+  > "$TMP/listeners.txt"
+cat "$TMP/listeners.txt"
+grep -q "^socks 127.0.0.1:$SP " "$TMP/listeners.txt" || fail "status: no socks listener"
+grep -q "^expose 10.147.17.1:2222 127.0.0.1:$KP" "$TMP/listeners.txt" || fail "status: no expose"
+echo "$st" | json_get 'all(l["accepted"] >= 1 for l in s["listeners"] if l["kind"] != "expose")' | grep -qx True \
+  || fail "status: a listener counted nothing"
+echo "$st" | json_get '[l for l in s["listeners"] if l["kind"] == "socks"][0]["refused"] >= 5' | grep -qx True \
+  || fail "status: socks refusals not counted"
+echo "$st" | json_get '[l for l in s["listeners"] if l["kind"] == "http_proxy"][0]["connected"] >= 2' | grep -qx True \
+  || fail "status: http proxy connections not counted"
+say "ok: status shows the listeners and their counters"
+
+# A node that serves a proxy stays up with no program (C lingers 1 s otherwise).
+sleep 2.5
+[ -n "$(node_pids "$(home_of c)")" ] || fail "node C exited although it serves a SOCKS proxy"
+say "ok: node C still up, serving its proxy, with linger = 1"

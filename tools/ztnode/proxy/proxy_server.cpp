@@ -1,0 +1,670 @@
+// SOCKS5 and HTTP proxy, forwards and exposes (proxy_server.hpp).
+#include "tools/ztnode/proxy/proxy_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "tools/ztnode/proxy/http_proxy.hpp"
+#include "tools/ztnode/proxy/socks5.hpp"
+
+namespace zt::node {
+
+namespace {
+
+constexpr Ticks kHandshakeMs = 30000;  // from accept until the request names a target
+constexpr size_t kMaxSessions = 1024;         // clients still in their handshake
+constexpr size_t kMaxInput = 64 * 1024;       // handshake bytes held (the rest waits in the socket)
+constexpr size_t kRelayBuf = 64 * 1024;
+constexpr int kAcceptBatch = 64;
+
+socklen_t to_sockaddr(const stack::InetAddr& a, sockaddr_storage& ss) {
+    ss = {};
+    if (a.is_v4()) {
+        auto* sa = reinterpret_cast<sockaddr_in*>(&ss);
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons(a.port);
+        std::memcpy(&sa->sin_addr, a.ip.data(), 4);
+        return sizeof *sa;
+    }
+    auto* sa = reinterpret_cast<sockaddr_in6*>(&ss);
+    sa->sin6_family = AF_INET6;
+    sa->sin6_port = htons(a.port);
+    std::memcpy(&sa->sin6_addr, a.ip.data(), 16);
+    return sizeof *sa;
+}
+
+stack::InetAddr from_sockaddr(const sockaddr_storage& ss) {
+    stack::InetAddr a;
+    if (ss.ss_family == AF_INET) {
+        const auto* sa = reinterpret_cast<const sockaddr_in*>(&ss);
+        a.family = 4;
+        std::memcpy(a.ip.data(), &sa->sin_addr, 4);
+        a.port = ntohs(sa->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+        const auto* sa = reinterpret_cast<const sockaddr_in6*>(&ss);
+        a.family = 6;
+        std::memcpy(a.ip.data(), &sa->sin6_addr, 16);
+        a.port = ntohs(sa->sin6_port);
+        a = a.unmapped();
+    }
+    return a;
+}
+
+void send_all(int fd, const void* data, size_t len) {
+    // Replies are small and go into an empty socket buffer: one send takes them.
+    if (len) (void)::send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+void set_reset_on_close(int fd) {
+    linger lg{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
+std::string base64(std::string_view in) {
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    size_t i = 0;
+    for (; i + 3 <= in.size(); i += 3) {
+        const uint32_t v = uint32_t(uint8_t(in[i])) << 16 | uint32_t(uint8_t(in[i + 1])) << 8 | uint8_t(in[i + 2]);
+        for (int s = 18; s >= 0; s -= 6) out += kAlphabet[(v >> s) & 63];
+    }
+    if (const size_t rest = in.size() - i) {
+        uint32_t v = uint32_t(uint8_t(in[i])) << 16;
+        if (rest == 2) v |= uint32_t(uint8_t(in[i + 1])) << 8;
+        out += kAlphabet[(v >> 18) & 63];
+        out += kAlphabet[(v >> 12) & 63];
+        out += rest == 2 ? kAlphabet[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+// Compares without an early exit on the first difference.
+bool same_secret(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    uint8_t diff = 0;
+    for (size_t i = 0; i < a.size(); ++i) diff |= uint8_t(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+uint8_t socks_code_for(int err) {
+    switch (err) {
+    case ECONNREFUSED: return socks5::kConnectionRefused;
+    case ENETUNREACH: return socks5::kNetworkUnreachable;
+    case EHOSTUNREACH:
+    case ETIMEDOUT: return socks5::kHostUnreachable;
+    default: return socks5::kGeneralFailure;
+    }
+}
+
+int http_status_for(int err) { return err == ETIMEDOUT ? 504 : 502; }
+
+std::vector<uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+
+}  // namespace
+
+struct ProxyServer::Listener {
+    Kind kind{};
+    int fd = -1;
+    stack::InetAddr at, target;
+    std::shared_ptr<ListenerStatus> st = std::make_shared<ListenerStatus>();
+};
+
+struct ProxyServer::Session {
+    enum class Stage : uint8_t { greeting, auth, request, http_head, outside };
+    Listener* l = nullptr;
+    int fd = -1;
+    Stage stage = Stage::greeting;
+    std::vector<uint8_t> in;           // handshake bytes not yet consumed
+    std::vector<uint8_t> upstream;     // for the target ahead of the client's bytes
+    bool http_connect = false;
+    stack::Reactor::TimerId timer = 0;
+    bool ended = false;                // end() ran; deleted after the current handler
+    int out_fd = -1;                   // outside: the kernel connection being made
+    std::string label;                 // the target, for logs
+};
+
+// Relays bytes between two kernel TCP sockets (a proxy client and a target outside the
+// networks), both ways, with back-pressure; EOF becomes shutdown(SHUT_WR); a reset on one side
+// resets the other.
+class ProxyServer::KernelRelay {
+public:
+    KernelRelay(ProxyServer& owner, int a, int b, std::vector<uint8_t> a_to_b_prefix) : owner_(owner) {
+        ab_.from = ba_.to = a;
+        ab_.to = ba_.from = b;
+        ab_.buf.resize(kRelayBuf);
+        ab_.len = std::min(a_to_b_prefix.size(), kRelayBuf);
+        std::copy_n(a_to_b_prefix.begin(), ab_.len, ab_.buf.begin());
+        ba_.buf.resize(kRelayBuf);
+    }
+    ~KernelRelay() {
+        for (int fd : {ab_.from, ab_.to}) {
+            if (fd < 0) continue;
+            owner_.loop_.remove_fd(fd);
+            ::close(fd);
+        }
+    }
+    void start() {
+        owner_.loop_.add_fd(ab_.from, 0, [this](uint32_t ev) { on_event(ab_.from, ev); });
+        owner_.loop_.add_fd(ab_.to, 0, [this](uint32_t ev) { on_event(ab_.to, ev); });
+        on_event(-1, 0);
+    }
+
+private:
+    struct Dir {
+        int from = -1, to = -1;
+        std::vector<uint8_t> buf;
+        size_t off = 0, len = 0;
+        bool eof = false, shut = false;
+    };
+    // false: a reset; the relay is over.
+    bool pump(Dir& d) {
+        for (int round = 0; round < 64; ++round) {
+            if (d.len > d.off) {
+                ssize_t n = ::send(d.to, d.buf.data() + d.off, d.len - d.off, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                    if (errno == EINTR) continue;
+                    return errno == EAGAIN || errno == EWOULDBLOCK;
+                }
+                d.off += size_t(n);
+                continue;
+            }
+            d.off = d.len = 0;
+            if (d.eof) {
+                if (!d.shut) ::shutdown(d.to, SHUT_WR);
+                d.shut = true;
+                return true;
+            }
+            ssize_t n = ::recv(d.from, d.buf.data(), d.buf.size(), MSG_DONTWAIT);
+            if (n > 0) {
+                d.len = size_t(n);
+            } else if (n == 0) {
+                d.eof = true;
+            } else if (errno != EINTR) {
+                return errno == EAGAIN || errno == EWOULDBLOCK;
+            }
+        }
+        return true;
+    }
+    void on_event(int fd, uint32_t events) {
+        if (done_) return;
+        if (fd >= 0 && (events & EPOLLERR)) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+            if (err) return reset(fd);
+        }
+        if (!pump(ab_)) return reset(ab_.from);
+        if (!pump(ba_)) return reset(ba_.from);
+        if (ab_.shut && ba_.shut) return finish();
+        auto interest = [](const Dir& out_of, const Dir& into) {
+            uint32_t ev = 0;
+            if (!out_of.eof && out_of.len == out_of.off) ev |= EPOLLIN | EPOLLRDHUP;
+            if (into.len > into.off) ev |= EPOLLOUT;
+            return ev;
+        };
+        owner_.loop_.set_fd_events(ab_.from, interest(ab_, ba_));
+        owner_.loop_.set_fd_events(ab_.to, interest(ba_, ab_));
+    }
+    // One side reset or failed: the other gets a RST too.
+    void reset(int) {
+        set_reset_on_close(ab_.from);
+        set_reset_on_close(ab_.to);
+        finish();
+    }
+    void finish() {
+        done_ = true;
+        owner_.loop_.defer([o = &owner_, self = this] { o->relays_.erase(self); });
+    }
+
+    ProxyServer& owner_;
+    Dir ab_, ba_;
+    bool done_ = false;
+};
+
+ProxyServer::ProxyServer(EventLoop& loop, stack::Stack& stack, const Config& cfg)
+    : loop_(loop), stack_(stack), cfg_(cfg) {
+    if (!cfg_.proxy_user.empty()) basic_auth_ = "Basic " + base64(cfg_.proxy_user + ":" + cfg_.proxy_password);
+}
+
+ProxyServer::~ProxyServer() {
+    for (auto& [raw, s] : sessions_) {
+        if (s->timer) loop_.cancel_timer(s->timer);
+        for (int fd : {s->fd, s->out_fd}) {
+            if (fd < 0) continue;
+            loop_.remove_fd(fd);
+            ::close(fd);
+        }
+    }
+    relays_.clear();
+    for (auto& l : listeners_) {
+        if (l->fd < 0) continue;
+        loop_.remove_fd(l->fd);
+        ::close(l->fd);
+    }
+}
+
+const char* ProxyServer::kind_name(Kind k) {
+    switch (k) {
+    case Kind::socks: return "socks";
+    case Kind::http: return "http_proxy";
+    case Kind::forward: return "forward";
+    case Kind::expose: return "expose";
+    }
+    return "?";
+}
+
+bool ProxyServer::start(std::string& error) {
+    if (cfg_.socks.family && !open_listener(Kind::socks, cfg_.socks, {}, error)) return false;
+    if (cfg_.http_proxy.family && !open_listener(Kind::http, cfg_.http_proxy, {}, error)) return false;
+    for (const auto& f : cfg_.forwards) {
+        if (f.udp) {
+            error = "forward " + f.to_string() + ": UDP forwards are not supported yet";
+            return false;
+        }
+        if (!open_listener(Kind::forward, f.from, f.to, error)) return false;
+    }
+    for (const auto& e : cfg_.exposes) {
+        if (e.udp) {
+            error = "expose " + e.to_string() + ": UDP exposes are not supported yet";
+            return false;
+        }
+        if (int err = stack_.expose(e.from, e.to)) {
+            error = "expose " + e.to_string() + ": " + std::strerror(err);
+            return false;
+        }
+        auto l = std::make_unique<Listener>();
+        l->kind = Kind::expose;
+        l->at = e.from;
+        l->target = e.to;
+        listeners_.push_back(std::move(l));
+    }
+    return true;
+}
+
+bool ProxyServer::open_listener(Kind kind, const stack::InetAddr& at, const stack::InetAddr& target, std::string& error) {
+    const std::string what = std::string(kind_name(kind)) + " " + at.to_string();
+    int fd = ::socket(at.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = what + ": socket: " + std::strerror(errno);
+        return false;
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_storage ss;
+    socklen_t len = to_sockaddr(at, ss);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 512) != 0) {
+        error = what + ": " + std::strerror(errno);
+        ::close(fd);
+        return false;
+    }
+    auto l = std::make_unique<Listener>();
+    l->kind = kind;
+    l->fd = fd;
+    l->at = at;
+    l->target = target;
+    Listener* raw = l.get();
+    listeners_.push_back(std::move(l));
+    loop_.add_fd(fd, EPOLLIN, [this, raw](uint32_t) { on_accept(*raw); });
+    spdlog::info("{} listening{}{}", what, target.family ? " -> " : "", target.family ? target.to_string() : "");
+    return true;
+}
+
+std::vector<ProxyServer::ListenerStatus> ProxyServer::status() const {
+    std::vector<ListenerStatus> out;
+    for (const auto& l : listeners_) {
+        ListenerStatus s = *l->st;
+        s.kind = l->kind;
+        s.listen = l->at.to_string();
+        s.target = l->target.family ? l->target.to_string() : "";
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+void ProxyServer::on_accept(Listener& l) {
+    for (int i = 0; i < kAcceptBatch; ++i) {
+        int fd = ::accept4(l.fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR) continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED)
+                spdlog::warn("{} {}: accept: {}", kind_name(l.kind), l.at.to_string(), std::strerror(errno));
+            return;
+        }
+        ++l.st->accepted;
+        if (l.kind == Kind::forward) {
+            auto s = std::make_unique<Session>();
+            s->l = &l;
+            s->fd = fd;
+            Session* raw = s.get();
+            sessions_.emplace(raw, std::move(s));
+            connect_target(*raw, l.target, l.target.to_string());
+            continue;
+        }
+        if (sessions_.size() >= kMaxSessions) {
+            ++l.st->refused;
+            set_reset_on_close(fd);
+            ::close(fd);
+            continue;
+        }
+        auto s = std::make_unique<Session>();
+        s->l = &l;
+        s->fd = fd;
+        s->stage = l.kind == Kind::socks ? Session::Stage::greeting : Session::Stage::http_head;
+        Session* raw = s.get();
+        sessions_.emplace(raw, std::move(s));
+        raw->timer = loop_.add_timer(kHandshakeMs, [this, raw] {
+            raw->timer = 0;
+            spdlog::debug("{}: handshake timed out", kind_name(raw->l->kind));
+            ++raw->l->st->refused;
+            refuse(*raw, {});
+        });
+        loop_.add_fd(fd, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t ev) { on_session_event(*raw, ev); });
+    }
+}
+
+void ProxyServer::on_session_event(Session& s, uint32_t events) {
+    if (s.ended || s.fd < 0) return;
+    if (s.stage == Session::Stage::outside) {  // only HUP/ERR are reported while we connect
+        if (events & (EPOLLHUP | EPOLLERR)) refuse(s, {});
+        return;
+    }
+    bool eof = false;
+    while (s.in.size() < kMaxInput) {
+        uint8_t buf[4096];
+        ssize_t n = ::recv(s.fd, buf, std::min(sizeof buf, kMaxInput - s.in.size()), MSG_DONTWAIT);
+        if (n > 0) {
+            s.in.insert(s.in.end(), buf, buf + n);
+            continue;
+        }
+        if (n == 0) eof = true;
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) eof = true;
+        break;
+    }
+    advance(s);
+    if (s.ended || s.fd < 0 || s.stage == Session::Stage::outside) return;
+    if (eof || (events & (EPOLLHUP | EPOLLERR))) {
+        // The client gave up (or half-closed) before it named a target.
+        end(s);
+        return;
+    }
+    if (s.in.size() >= kMaxInput) {
+        ++s.l->st->refused;
+        refuse(s, s.l->kind == Kind::http ? bytes(http_proxy::response(431)) : std::vector<uint8_t>{});
+    }
+}
+
+void ProxyServer::advance(Session& s) {
+    if (s.l->kind == Kind::socks)
+        advance_socks(s);
+    else
+        advance_http(s);
+}
+
+bool ProxyServer::auth_ok(const std::string& user, const std::string& password) const {
+    // Both compared whole, so that the time taken does not tell which one was wrong.
+    const bool u = same_secret(user, cfg_.proxy_user);
+    const bool p = same_secret(password, cfg_.proxy_password);
+    return u && p;
+}
+
+void ProxyServer::advance_socks(Session& s) {
+    using socks5::Parse;
+    const bool need_auth = !cfg_.proxy_user.empty();
+    while (s.fd >= 0 && !s.ended) {
+        size_t used = 0;
+        switch (s.stage) {
+        case Session::Stage::greeting: {
+            socks5::Greeting g;
+            Parse p = socks5::parse_greeting(s.in, used, g);
+            if (p == Parse::need_more) return;
+            if (p == Parse::bad) {
+                ++s.l->st->refused;
+                return refuse(s, {});  // not SOCKS5: no reply we could send
+            }
+            s.in.erase(s.in.begin(), s.in.begin() + ptrdiff_t(used));
+            const uint8_t method = need_auth ? socks5::kMethodUserPass : socks5::kMethodNone;
+            if (!g.offers(method)) {
+                ++s.l->st->refused;
+                return refuse(s, {socks5::kVersion, socks5::kMethodUnacceptable});
+            }
+            const uint8_t chosen[] = {socks5::kVersion, method};
+            send_all(s.fd, chosen, sizeof chosen);
+            s.stage = need_auth ? Session::Stage::auth : Session::Stage::request;
+            break;
+        }
+        case Session::Stage::auth: {
+            socks5::Credentials c;
+            Parse p = socks5::parse_auth(s.in, used, c);
+            if (p == Parse::need_more) return;
+            if (p == Parse::bad || !auth_ok(c.user, c.password)) {
+                ++s.l->st->refused;
+                spdlog::info("socks: authentication failed");
+                return refuse(s, {socks5::kAuthVersion, 1});
+            }
+            s.in.erase(s.in.begin(), s.in.begin() + ptrdiff_t(used));
+            const uint8_t ok[] = {socks5::kAuthVersion, 0};
+            send_all(s.fd, ok, sizeof ok);
+            s.stage = Session::Stage::request;
+            break;
+        }
+        case Session::Stage::request: {
+            socks5::Request r;
+            uint8_t code = 0;
+            Parse p = socks5::parse_request(s.in, used, r, code);
+            if (p == Parse::need_more) return;
+            if (p == Parse::bad) {
+                ++s.l->st->refused;
+                return refuse(s, code ? socks5::reply(code, {}) : std::vector<uint8_t>{});
+            }
+            s.in.erase(s.in.begin(), s.in.begin() + ptrdiff_t(used));
+            if (r.cmd != socks5::kCmdConnect) {
+                ++s.l->st->refused;
+                return refuse(s, socks5::reply(socks5::kCommandNotSupported, {}));
+            }
+            s.label = r.target.to_string();
+            if (!r.target.ip) {
+                // Names are resolved by the networks' DNS (not yet): refuse what we cannot reach.
+                ++s.l->st->failed;
+                spdlog::info("socks: {}: cannot resolve the name", s.label);
+                return refuse(s, socks5::reply(socks5::kHostUnreachable, {}));
+            }
+            return connect_target(s, *r.target.ip, s.label);
+        }
+        default:
+            return;
+        }
+    }
+}
+
+void ProxyServer::advance_http(Session& s) {
+    std::string_view text(reinterpret_cast<const char*>(s.in.data()), s.in.size());
+    size_t head_len = 0;
+    int status = 0;
+    http_proxy::Request r;
+    auto p = http_proxy::parse(text, head_len, r, status);
+    if (p == http_proxy::Parse::need_more) return;
+    if (p == http_proxy::Parse::bad) {
+        ++s.l->st->refused;
+        return refuse(s, bytes(http_proxy::response(status)));
+    }
+    if (!basic_auth_.empty() && !same_secret(r.proxy_authorization, basic_auth_)) {
+        ++s.l->st->refused;
+        spdlog::info("http_proxy: authentication {}", r.proxy_authorization.empty() ? "missing" : "failed");
+        return refuse(s, bytes(http_proxy::response(407, "Proxy-Authenticate: Basic realm=\"ztintercept\"\r\n")));
+    }
+    s.in.erase(s.in.begin(), s.in.begin() + ptrdiff_t(head_len));
+    s.http_connect = r.connect;
+    s.upstream.assign(r.upstream_head.begin(), r.upstream_head.end());
+    s.label = r.target_string();
+    if (!r.ip) {
+        ++s.l->st->failed;
+        spdlog::info("http_proxy: {}: cannot resolve the name", s.label);
+        return refuse(s, bytes(http_proxy::response(502)));
+    }
+    connect_target(s, *r.ip, s.label);
+}
+
+std::vector<uint8_t> ProxyServer::success_reply(const Session& s, const stack::InetAddr& local) const {
+    switch (s.l->kind) {
+    case Kind::socks: return socks5::reply(socks5::kSucceeded, local);
+    case Kind::http: return s.http_connect ? bytes(http_proxy::response(200)) : std::vector<uint8_t>{};
+    default: return {};
+    }
+}
+
+std::vector<uint8_t> ProxyServer::failure_reply(const Session& s, int err) const {
+    switch (s.l->kind) {
+    case Kind::socks: return socks5::reply(socks_code_for(err), {});
+    case Kind::http: return bytes(http_proxy::response(http_status_for(err)));
+    default: return {};
+    }
+}
+
+void ProxyServer::connect_target(Session& s, const stack::InetAddr& dst_in, const std::string& label) {
+    const stack::InetAddr dst = dst_in.unmapped();
+    if (!stack_.on_network(dst)) {
+        if (cfg_.proxy_outside && s.l->kind != Kind::forward) return connect_outside(s, dst);
+        ++s.l->st->refused;
+        spdlog::info("{}: {} is outside the networks: refused", kind_name(s.l->kind), label);
+        switch (s.l->kind) {
+        case Kind::socks: return refuse(s, socks5::reply(socks5::kNotAllowed, {}));
+        case Kind::http: return refuse(s, bytes(http_proxy::response(403)));
+        default: return refuse(s, {}, true);
+        }
+    }
+    // The client's bytes after its request follow what we send first.
+    std::vector<uint8_t> prefix = std::move(s.upstream);
+    prefix.insert(prefix.end(), s.in.begin(), s.in.end());
+    if (s.timer) loop_.cancel_timer(s.timer);
+    s.timer = 0;
+    if (s.l->kind != Kind::forward) loop_.remove_fd(s.fd);
+    const int fd = s.fd;
+    s.fd = -1;  // the stack owns it now
+    const Kind kind = s.l->kind;
+    const bool http_connect = s.http_connect;
+    std::shared_ptr<ListenerStatus> st = s.l->st;
+    end(s);
+    stack_.connect_external(fd, dst, std::move(prefix),
+                            [fd, kind, http_connect, st, label](int err, const stack::InetAddr& local) {
+        if (err == 0) {
+            ++st->connected;
+            if (kind == Kind::socks) {
+                auto r = socks5::reply(socks5::kSucceeded, local);
+                send_all(fd, r.data(), r.size());
+            } else if (kind == Kind::http && http_connect) {
+                auto r = http_proxy::response(200);
+                send_all(fd, r.data(), r.size());
+            }
+            return;
+        }
+        ++st->failed;
+        spdlog::info("{}: {}: {}", kind_name(kind), label, std::strerror(err));
+        if (kind == Kind::socks) {
+            auto r = socks5::reply(socks_code_for(err), {});
+            send_all(fd, r.data(), r.size());
+        } else if (kind == Kind::http) {
+            auto r = http_proxy::response(http_status_for(err));
+            send_all(fd, r.data(), r.size());
+        } else {
+            set_reset_on_close(fd);  // a forward: the client sees the refusal as a RST
+        }
+    });
+}
+
+void ProxyServer::connect_outside(Session& s, const stack::InetAddr& dst) {
+    int fd = ::socket(dst.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        ++s.l->st->failed;
+        return refuse(s, failure_reply(s, errno));
+    }
+    sockaddr_storage ss;
+    socklen_t len = to_sockaddr(dst, ss);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS) {
+        const int e = errno;
+        ::close(fd);
+        ++s.l->st->failed;
+        spdlog::info("{}: {} (outside): {}", kind_name(s.l->kind), s.label, std::strerror(e));
+        return refuse(s, failure_reply(s, e));
+    }
+    s.stage = Session::Stage::outside;
+    s.out_fd = fd;
+    loop_.set_fd_events(s.fd, 0);  // the client waits for our reply
+    Session* raw = &s;
+    loop_.add_fd(fd, EPOLLOUT, [this, raw](uint32_t ev) { on_outside_connected(*raw, ev); });
+}
+
+void ProxyServer::on_outside_connected(Session& s, uint32_t events) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(s.out_fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (!err && (events & (EPOLLERR | EPOLLHUP))) err = ECONNREFUSED;
+    loop_.remove_fd(s.out_fd);
+    if (err) {
+        ::close(s.out_fd);
+        s.out_fd = -1;
+        ++s.l->st->failed;
+        spdlog::info("{}: {} (outside): {}", kind_name(s.l->kind), s.label, std::strerror(err));
+        return refuse(s, failure_reply(s, err));
+    }
+    ++s.l->st->connected;
+    sockaddr_storage ss{};
+    socklen_t sl = sizeof ss;
+    getsockname(s.out_fd, reinterpret_cast<sockaddr*>(&ss), &sl);
+    auto ok = success_reply(s, from_sockaddr(ss));
+    send_all(s.fd, ok.data(), ok.size());
+    std::vector<uint8_t> prefix = std::move(s.upstream);
+    prefix.insert(prefix.end(), s.in.begin(), s.in.end());
+    if (s.timer) loop_.cancel_timer(s.timer);
+    s.timer = 0;
+    loop_.remove_fd(s.fd);
+    auto relay = std::make_unique<KernelRelay>(*this, s.fd, s.out_fd, std::move(prefix));
+    s.fd = s.out_fd = -1;
+    KernelRelay* raw = relay.get();
+    relays_.emplace(raw, std::move(relay));
+    end(s);
+    raw->start();
+}
+
+void ProxyServer::refuse(Session& s, const std::vector<uint8_t>& reply, bool reset) {
+    if (s.fd >= 0) {
+        send_all(s.fd, reply.data(), reply.size());
+        if (s.l->kind != Kind::forward) loop_.remove_fd(s.fd);
+        if (reset) set_reset_on_close(s.fd);
+        ::close(s.fd);
+        s.fd = -1;
+    }
+    if (s.out_fd >= 0) {
+        loop_.remove_fd(s.out_fd);
+        ::close(s.out_fd);
+        s.out_fd = -1;
+    }
+    end(s);
+}
+
+void ProxyServer::end(Session& s) {
+    if (s.ended) return;
+    s.ended = true;
+    if (s.timer) loop_.cancel_timer(s.timer);
+    s.timer = 0;
+    if (s.fd >= 0) {
+        if (s.l->kind != Kind::forward) loop_.remove_fd(s.fd);
+        ::close(s.fd);
+        s.fd = -1;
+    }
+    // Deleted after the current handler: it may be running inside one of this session's.
+    Session* raw = &s;
+    loop_.defer([this, raw] { sessions_.erase(raw); });
+}
+
+}  // namespace zt::node

@@ -1,0 +1,89 @@
+// The node's ways in for programs the preload cannot reach (README "Without the preload"):
+//
+//   socks       SOCKS5 (RFC 1928, CONNECT; RFC 1929 username/password) on a local port
+//   http_proxy  HTTP proxy: CONNECT tunnels and plain http:// requests in absolute form
+//   forward     a local TCP listener; each connection is carried to one virtual address
+//   expose      a virtual TCP listener; each connection is carried to one local address
+//               (Stack::expose does the work; this class only sets it up and counts)
+//
+// Proxy and forward clients are kernel TCP sockets of the node. Once the handshake names a
+// target, the socket is handed to the stack (Stack::connect_external), which bridges it to a
+// connection on the virtual network exactly as it bridges an app's carrier: the proxy's
+// reply is written when the virtual connection is established or has failed, and bytes the
+// client sent after its request go out first. Targets outside the joined networks are
+// refused (SOCKS reply 2, HTTP 403) unless `proxy_outside`; then the node connects through
+// the kernel and relays (KernelRelay).
+//
+// Everything runs on the node's loop thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "stack/stack.hpp"
+#include "tools/ztnode/config.hpp"
+#include "tools/ztnode/event_loop.hpp"
+
+namespace zt::node {
+
+class ProxyServer {
+public:
+    enum class Kind : uint8_t { socks, http, forward, expose };
+
+    // One listener as `ztstatus` shows it.
+    struct ListenerStatus {
+        Kind kind{};
+        std::string listen;  // "127.0.0.1:1080", or the virtual address of an expose
+        std::string target;  // forward/expose: where connections go
+        uint64_t accepted = 0;   // connections taken in
+        uint64_t connected = 0;  // reached their target
+        uint64_t failed = 0;     // the target could not be reached (refused, unreachable, timeout)
+        uint64_t refused = 0;    // refused by the proxy: bad requests, authentication, policy
+    };
+
+    ProxyServer(EventLoop& loop, stack::Stack& stack, const Config& cfg);
+    ~ProxyServer();
+    ProxyServer(const ProxyServer&) = delete;
+    ProxyServer& operator=(const ProxyServer&) = delete;
+
+    // Opens every configured listener; false with one line naming the one that failed.
+    bool start(std::string& error);
+    bool serving() const { return !listeners_.empty(); }  // keeps the node up while true
+    std::vector<ListenerStatus> status() const;
+    static const char* kind_name(Kind k);
+
+    struct Listener;
+    struct Session;
+    class KernelRelay;
+
+private:
+    bool open_listener(Kind kind, const stack::InetAddr& at, const stack::InetAddr& target, std::string& error);
+    void on_accept(Listener& l);
+    void on_session_event(Session& s, uint32_t events);
+    void advance(Session& s);  // parses what has arrived; may finish the session
+    void advance_socks(Session& s);
+    void advance_http(Session& s);
+    // The request named `dst` (`label` for logs): refuse, relay outside, or hand to the stack.
+    void connect_target(Session& s, const stack::InetAddr& dst, const std::string& label);
+    void connect_outside(Session& s, const stack::InetAddr& dst);
+    void on_outside_connected(Session& s, uint32_t events);
+    // The handshake failed: send `reply` (may be empty) and close, with a RST if `reset`.
+    void refuse(Session& s, const std::vector<uint8_t>& reply, bool reset = false);
+    void end(Session& s);  // drops the session (fd already handed over or closed)
+    std::vector<uint8_t> success_reply(const Session& s, const stack::InetAddr& local) const;
+    std::vector<uint8_t> failure_reply(const Session& s, int err) const;
+    bool auth_ok(const std::string& user, const std::string& password) const;
+
+    EventLoop& loop_;
+    stack::Stack& stack_;
+    const Config& cfg_;
+    std::string basic_auth_;  // the expected Proxy-Authorization value ("Basic ...")
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
+    std::unordered_map<KernelRelay*, std::unique_ptr<KernelRelay>> relays_;
+};
+
+}  // namespace zt::node
