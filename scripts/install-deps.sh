@@ -9,13 +9,14 @@ packages=(
   # libraries (all through pkg-config)
   libsodium-dev liblz4-dev libssl-dev liblwip-dev libspdlog-dev catch2
   nlohmann-json3-dev libcpp-httplib-dev   # the controller (tools/ztcontroller)
+  libldns-dev                             # the controller's DNS responder (tools/ztcontroller/dns.cpp)
   libuv1-dev                              # test/programs/uv_udp_echo (UDP through syscall())
   # the programs the tests and the demo run under the shim (test/integration, test/programs)
   curl python3 iperf3
   memcached lighttpd openbsd-inetd util-linux   # servers that change user (test/programs/privileges.sh)
   nginx-light redis-server socat netcat-openbsd wrk bind9-dnsutils dnsmasq-base
   # tools the integration tests use
-  iproute2 iptables iputils-ping tcpdump procps
+  iproute2 iptables iputils-ping tcpdump procps file   # file: proxy_forward.sh checks a static binary
   podman runc catatonit debootstrap uidmap slirp4netns fuse-overlayfs   # test/integration/container.sh
   man-db groff-base bsdutils   # install-layout renders the man pages; script(1) gives ztrun a pty
 )

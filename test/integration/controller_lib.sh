@@ -13,6 +13,7 @@
 #   ip_of NAME NWID [4|6]        its first assigned address of that family (no prefix length)
 
 INFRA_EXEC=()
+CTL_ARGS=()   # more ztcontroller options (names.sh: --dns)
 
 start_infra() {
   PR=$((20000 + RANDOM % 20000)); PC=$((PR + 1)); API=$((PR + 2))
@@ -21,7 +22,7 @@ start_infra() {
   start_root "$TMP/root" "$PR" "$ZT_PLANET" "${INFRA_EXEC[@]}"
   mkdir -p "$TMP/ctl"; chmod 700 "$TMP/ctl"
   "${INFRA_EXEC[@]}" "$BUILD/tools/ztcontroller/ztcontroller" --home "$TMP/ctl" --port "$PC" --planet "$ZT_PLANET" \
-    --api-port "$API" --log-level debug >"$TMP/ctl/stdout" 2>&1 &
+    --api-port "$API" --log-level debug "${CTL_ARGS[@]}" >"$TMP/ctl/stdout" 2>&1 &
   BG_PIDS+=($!)
   wait_for 10 grep -q "controller API on" "$TMP/ctl/stdout" || fail "ztcontroller did not start: $(cat "$TMP/ctl/stdout")"
   CTL=$(cut -d: -f1 "$TMP/ctl/identity.public")

@@ -12,19 +12,22 @@ source "$(dirname "$0")/lib.sh"
 
 NWID=c41b8868ac000001
 PA=$((20000 + RANDOM % 20000)); PB=$((PA + 1))
-SP=$((PB + 1)); HP=$((PB + 2)); FP=$((PB + 3)); KP=$((PB + 4)); PC=$((PB + 5)); CSP=$((PB + 6))
+SP=$((PB + 1)); HP=$((PB + 2)); FP=$((PB + 3)); KP=$((PB + 4)); PC=$((PB + 5)); CSP=$((PB + 6)); CSP_HTTP=$((PB + 7))
+UFP=$((PB + 8)); UKP=$((PB + 9))   # UDP: A's forward port, the kernel echo server A exposes
 make_home a >/dev/null; make_home b >/dev/null; make_home c >/dev/null
 configure a $PA $NWID 10.147.17.1/24 "$(public_of b)@127.0.0.1/$PB"
 configure b $PB $NWID 10.147.17.2/24 "$(address_of a)@127.0.0.1/$PA" "$(address_of c)@127.0.0.1/$PC"
 # C: a SOCKS proxy without authentication, and a node that would linger only 1 s.
 LINGER=1 configure c $PC $NWID 10.147.17.3/24 "$(public_of b)@127.0.0.1/$PB"
-echo "socks = $CSP" >> "$(home_of c)/ztintercept.conf"
+printf 'socks = %s\nhttp_proxy = %s\n' $CSP $CSP_HTTP >> "$(home_of c)/ztintercept.conf"
 cat >> "$(home_of a)/ztintercept.conf" <<CONF
 socks = 127.0.0.1:$SP
 http_proxy = 127.0.0.1:$HP
 proxy_auth = alice:s3cret
 forward = tcp 127.0.0.1:$FP 10.147.17.2:8080
 expose = tcp 10.147.17.1:2222 127.0.0.1:$KP
+forward = udp 127.0.0.1:$UFP 10.147.17.2:7007
+expose = udp 10.147.17.1:5353 127.0.0.1:$UKP
 CONF
 
 www=$TMP/www; mkdir -p "$www"
@@ -36,6 +39,19 @@ kwww=$TMP/kwww; mkdir -p "$kwww"; echo "kernel side $RANDOM" > "$kwww/hello.txt"
   >"$TMP/server.log" 2>&1 &
 BG_PIDS+=($!)
 (cd "$kwww" && exec python3 -m http.server $KP --bind 127.0.0.1) >"$TMP/kserver.log" 2>&1 &
+BG_PIDS+=($!)
+# UDP echo servers: wrapped on B (10.147.17.2:7007), and a kernel one on A's loopback.
+cat > "$TMP/echo.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], int(sys.argv[2])))
+while True:
+    d, a = s.recvfrom(65535)
+    s.sendto(b"echo:" + d, a)
+PY
+ZT_HOME="$(home_of b)" LD_PRELOAD="$LIB" python3 "$TMP/echo.py" 0.0.0.0 7007 >"$TMP/echo-b.log" 2>&1 &
+BG_PIDS+=($!)
+python3 "$TMP/echo.py" 127.0.0.1 $UKP >"$TMP/echo-k.log" 2>&1 &
 BG_PIDS+=($!)
 ZT_HOME="$(home_of a)" "$NODE" --foreground >"$TMP/node-a.out" 2>&1 &
 BG_PIDS+=($!)
@@ -73,10 +89,55 @@ done
 [ "$got" = "HTTP/1.0 200" ] || fail "nc -X 5 through C's proxy: got '$got'"
 say "ok: nc -X 5 -x 127.0.0.1:$CSP 10.147.17.2 8080: $got"
 
+# A statically linked client (what the preload cannot reach), through the HTTP proxy.
+gcc -static -O1 -o "$TMP/static_http_get" "$(dirname "$0")/static_http_get.c" 2>"$TMP/gcc.log" \
+  || fail "cannot build the static client: $(cat "$TMP/gcc.log")"
+file "$TMP/static_http_get" | grep -q "statically linked" || fail "not static: $(file "$TMP/static_http_get")"
+HTTP_PROXY=http://127.0.0.1:$HP LD_PRELOAD=$LIB "$TMP/static_http_get" http://10.147.17.2:8080/file.bin \
+  > "$TMP/static.bin" 2>"$TMP/static.err" && fail "the client sent no credentials and still got through"
+grep -q "407" "$TMP/static.err" || fail "static client without credentials: $(cat "$TMP/static.err")"
+# (the client sends no Proxy-Authorization: node C's proxy needs none, and C reaches B too)
+HTTP_PROXY=http://127.0.0.1:$CSP_HTTP LD_PRELOAD=$LIB "$TMP/static_http_get" http://10.147.17.2:8080/file.bin \
+  > "$TMP/static.bin" || fail "static client through C's HTTP proxy: $(cat "$TMP/static.err")"
+[ "$(sha "$TMP/static.bin")" = "$want" ] || fail "static client: sha256 mismatch"
+say "ok: a statically linked client (file: statically linked) fetched 3 MB through the HTTP proxy"
+
+
 # The expose: a wrapped curl on B reaches the kernel server on A's loopback.
 got=$(in_home b curl -sS --max-time 20 http://10.147.17.1:2222/hello.txt) || fail "expose: curl failed"
 [ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "expose: got '$got'"
 say "ok: expose 10.147.17.1:2222 -> 127.0.0.1:$KP: '$got'"
+
+# UDP both ways: an unwrapped client through A's UDP forward to B's wrapped echo server, and a
+# wrapped client on B through A's UDP expose to the kernel echo server; two clients each keep
+# their own mapping.
+cat > "$TMP/udp_client.py" <<'PY'
+import socket, sys
+host, port, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+for s in socks:
+    s.settimeout(2)
+for attempt in range(10):
+    try:
+        for i, s in enumerate(socks):
+            msg = ("%s-%d-%d" % (tag, i, attempt)).encode()
+            s.sendto(msg, (host, port))
+            d, _ = s.recvfrom(65535)
+            assert d == b"echo:" + msg, d
+        big = b"x" * 8000
+        socks[0].sendto(big, (host, port))
+        d, _ = socks[0].recvfrom(65535)
+        assert d == b"echo:" + big, len(d)
+        print("ok")
+        sys.exit(0)
+    except socket.timeout:
+        continue
+sys.exit(1)
+PY
+python3 "$TMP/udp_client.py" 127.0.0.1 $UFP fwd | grep -qx ok || fail "UDP through the forward"
+say "ok: udp forward 127.0.0.1:$UFP -> 10.147.17.2:7007: two clients and an 8000-byte datagram echoed"
+in_home b python3 "$TMP/udp_client.py" 10.147.17.1 5353 exp | grep -qx ok || fail "UDP through the expose"
+say "ok: udp expose 10.147.17.1:5353 -> 127.0.0.1:$UKP: a wrapped client on B echoed by a kernel server"
 
 # ---- refusals, each with its code ----
 expect_curl() {  # expect_curl EXIT PATTERN WHAT curl-args...
@@ -168,12 +229,13 @@ say "ok: raw SOCKS and HTTP-proxy protocol errors answered as they should be"
 
 # The status lists the listeners with their counters.
 st=$(status_json a)
-echo "$st" | json_get '"\n".join("%s %s %s %d %d %d %d" % (l["kind"], l["listen"], l["target"], l["accepted"], l["connected"], l["failed"], l["refused"]) for l in s["listeners"])' \
+echo "$st" | json_get '"\n".join("%s %s %s %s %d %d %d %d" % (l["kind"], l["proto"], l["listen"], l["target"], l["accepted"], l["connected"], l["failed"], l["refused"]) for l in s["listeners"])' \
   > "$TMP/listeners.txt"
 cat "$TMP/listeners.txt"
-grep -q "^socks 127.0.0.1:$SP " "$TMP/listeners.txt" || fail "status: no socks listener"
-grep -q "^expose 10.147.17.1:2222 127.0.0.1:$KP" "$TMP/listeners.txt" || fail "status: no expose"
-echo "$st" | json_get 'all(l["accepted"] >= 1 for l in s["listeners"] if l["kind"] != "expose")' | grep -qx True \
+grep -q "^socks tcp 127.0.0.1:$SP " "$TMP/listeners.txt" || fail "status: no socks listener"
+grep -q "^expose tcp 10.147.17.1:2222 127.0.0.1:$KP" "$TMP/listeners.txt" || fail "status: no expose"
+grep -q "^forward udp 127.0.0.1:$UFP 10.147.17.2:7007 2 " "$TMP/listeners.txt" || fail "status: UDP forward flows"
+echo "$st" | json_get 'all(l["accepted"] >= 1 for l in s["listeners"] if l["kind"] != "expose" or l["proto"] == "udp")' | grep -qx True \
   || fail "status: a listener counted nothing"
 echo "$st" | json_get '[l for l in s["listeners"] if l["kind"] == "socks"][0]["refused"] >= 5' | grep -qx True \
   || fail "status: socks refusals not counted"

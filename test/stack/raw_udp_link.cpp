@@ -50,7 +50,7 @@ public:
 
     std::vector<node::LinkNetwork> networks() const override {
         std::vector<node::LinkNetwork> out;
-        for (const auto& n : cfg_.networks) out.push_back({n.nwid, cfg_.mtu, n.addrs, {}});
+        for (const auto& n : cfg_.networks) out.push_back({n.nwid, cfg_.mtu, n.addrs, {}, false, {}, {}});
         return out;
     }
 

@@ -16,13 +16,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/node/node.hpp"
 #include "stack/names.hpp"
 #include "tools/ztcontroller/api.hpp"
 #include "tools/ztcontroller/controller.hpp"
+#include "tools/ztcontroller/dns.hpp"
 #include "tools/ztcontroller/store.hpp"
+#include "tools/ztnode/config.hpp"
 #include "tools/ztnode/event_loop.hpp"
 #include "tools/ztnode/link/core_link.hpp"
 #include "tools/ztnode/link/identity_store.hpp"
@@ -65,13 +68,16 @@ int usage(const Defaults& d) {
     std::fprintf(stderr,
                  "usage: %s --home DIR [--port N] [--planet FILE] [--log-level LEVEL]\n"
                  "       %*s [%s] [--api-port N] [--api-bind ADDR] [--api-allow-remote] [--auto-authorize]\n"
+                 "       %*s [--dns [IP:]PORT]\n"
                  "  --port N            UDP port of the node (default 9993)\n"
                  "  --planet FILE       the planet (a root checks it is listed; a controller uses its roots)\n"
                  "  %-19s %s\n"
                  "  --api-port N        the controller's HTTP API port on --api-bind (default 9993; 0 = any)\n"
                  "  --api-bind ADDR     default 127.0.0.1\n"
-                 "  --auto-authorize    members that ask are authorized at once (demos)\n",
-                 d.program, int(std::strlen(d.program)), "", d.root ? "--controller" : "--root",
+                 "  --auto-authorize    members that ask are authorized at once (demos)\n"
+                 "  --dns [IP:]PORT     answer DNS for <member name>.<network's dns domain> on this UDP\n"
+                 "                      address (default IP 127.0.0.1); a node exposes it on the network\n",
+                 d.program, int(std::strlen(d.program)), "", d.root ? "--controller" : "--root", int(std::strlen(d.program)), "",
                  d.root ? "--controller" : "--root",
                  d.root ? "also serve networks as their controller" : "also serve as a root of the planet");
     return 2;
@@ -80,7 +86,7 @@ int usage(const Defaults& d) {
 }  // namespace
 
 int server_main(int argc, char** argv, const Defaults& defaults) {
-    std::string home, planet_path, level = "info", api_bind = "127.0.0.1";
+    std::string home, planet_path, level = "info", api_bind = "127.0.0.1", dns_at;
     long port = 9993, api_port = 9993;
     bool root = defaults.root, controller = defaults.controller, auto_authorize = false, allow_remote = false;
     for (int i = 1; i < argc; ++i) {
@@ -97,9 +103,20 @@ int server_main(int argc, char** argv, const Defaults& defaults) {
         else if (a == "--api-bind" && (v = value())) api_bind = v;
         else if (a == "--api-allow-remote") allow_remote = true;
         else if (a == "--auto-authorize") auto_authorize = true;
+        else if (a == "--dns" && (v = value())) dns_at = v;
         else return usage(defaults);
     }
     if (home.empty() || port < 0 || port > 65535 || api_port < 0 || api_port > 65535) return usage(defaults);
+    std::optional<stack::InetAddr> dns_addr;
+    if (!dns_at.empty()) {
+        std::string why;
+        dns_addr = node::parse_host_port(dns_at, true, why);
+        if (!dns_addr || !controller) {
+            std::fprintf(stderr, "%s: --dns %s: %s\n", defaults.program, dns_at.c_str(),
+                         dns_addr ? "only a controller serves names (--controller)" : why.c_str());
+            return 2;
+        }
+    }
     ::mkdir(home.c_str(), 0700);
     char real[PATH_MAX];
     if (!::realpath(home.c_str(), real)) {
@@ -188,6 +205,15 @@ int server_main(int argc, char** argv, const Defaults& defaults) {
             return 1;
         }
     }
+    std::unique_ptr<ctl::dns::Server> dns;
+    if (dns_addr) {
+        ctl::ControllerStore* st = store.get();
+        dns = std::make_unique<ctl::dns::Server>(loop, [st](std::string_view name) { return ctl::dns::lookup_members(*st, name); });
+        if (!dns->start(*dns_addr, error)) {
+            std::fprintf(stderr, "%s: %s\n", defaults.program, error.c_str());
+            return 1;
+        }
+    }
 
     link::StatusServer status(loop, stack::home_hash_of(home), [&](std::string_view req) {
         return req == "json" ? link::status_json(*node, udp, loop.now(), planet) : link::status_text(*node, udp, loop.now(), planet);
@@ -218,6 +244,7 @@ int server_main(int argc, char** argv, const Defaults& defaults) {
     std::printf("%s %s (%s) listening on UDP port %u", defaults.program, id->address().to_string().c_str(), roles.c_str(),
                 udp.port());
     if (api) std::printf(", controller API on %s:%d", api_bind.c_str(), api->port());
+    if (dns) std::printf(", names on %s", dns_addr->to_string().c_str());
     std::printf("\n");
     std::fflush(stdout);
     loop.run();

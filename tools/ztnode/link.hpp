@@ -26,17 +26,23 @@ struct LinkNetwork {
     std::vector<stack::InetPrefix> addrs;     // assigned to us (static config or the controller)
     std::vector<stack::ManagedRoute> routes;  // managed routes beyond the assigned subnets
     bool ndp_emulation = false;               // stack::NetworkSetup::ndp_emulation
+    // Names (spec §8.5 DNS): the network's search domain and its servers (port 53 when the
+    // controller gave none). Empty: none pushed.
+    std::string dns_domain;
+    std::vector<stack::InetAddr> dns_servers;
 };
 
-// What the runtime offers a link. All calls on the loop thread.
-// A proxy, forward or expose listener (tools/ztnode/proxy/), for the status.
+// A proxy, forward or expose listener (tools/ztnode/proxy/), for the status. UDP forwards and
+// exposes count flows (accepted), datagrams carried (connected) and dropped (failed).
 struct ProxyListenerInfo {
     std::string kind;    // socks, http_proxy, forward, expose
+    std::string proto;   // tcp or udp
     std::string listen;  // address:port
     std::string target;  // forward/expose: where connections go; else empty
     uint64_t accepted = 0, connected = 0, failed = 0, refused = 0;
 };
 
+// What the runtime offers a link. All calls on the loop thread.
 class LinkHost {
 public:
     virtual ~LinkHost() = default;

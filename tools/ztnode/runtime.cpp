@@ -139,9 +139,10 @@ bool Runtime::init(std::string& error) {
         if (error.empty()) error = "no link";
         return false;
     }
-    networks_changed();
+    // Before the networks: a UDP expose on an address not assigned yet opens with them.
     proxy_ = std::make_unique<ProxyServer>(loop_, *stack_, cfg_);
     if (!proxy_->start(error)) return false;
+    networks_changed();
     keyed_listeners_ = load_keyed_listeners();
     if (int n = stack_->adopt_listeners(keyed_listeners_))
         spdlog::info("took over {} listener(s) of wrapped programs ({} of other uids)", n, keyed_listeners_.size());
@@ -157,7 +158,9 @@ void Runtime::deliver_frame(NetworkId nwid, std::span<const uint8_t> frame) {
 
 void Runtime::networks_changed() {
     std::vector<stack::NetworkSetup> setups;
+    std::vector<DnsZone> zones;
     for (const auto& n : link_->networks()) {
+        if (!n.dns_domain.empty() && !n.dns_servers.empty()) zones.push_back({n.dns_domain, n.dns_servers});
         stack::NetworkSetup s;
         s.nwid = n.nwid;
         s.mac = Mac::from_address(link_->address(), n.nwid);
@@ -169,6 +172,8 @@ void Runtime::networks_changed() {
     }
     stack_->set_networks(setups);
     save_routes(setups);
+    save_dns(zones);
+    if (proxy_) proxy_->networks_changed(zones);
 }
 
 // $ZT_HOME/routes: the ranges of the joined networks (assigned subnets and managed routes), one
@@ -197,6 +202,37 @@ void Runtime::save_routes(const std::vector<stack::NetworkSetup>& setups) {
         return;
     }
     saved_routes_ = text;
+}
+
+// $ZT_HOME/dns: the names the networks push (spec §8.5 DNS), "<domain> <server>..." a line,
+// each server as ip:port or [ip6]:port. The shim reads it to resolve names under those domains
+// through those servers (intercept/resolve.cpp); every other name stays with libc. Written whole
+// under a temporary name, only when it changes; removed when no network pushes a domain.
+void Runtime::save_dns(const std::vector<DnsZone>& zones) {
+    std::string text;
+    for (const auto& z : zones) {
+        text += z.domain;
+        for (const auto& s : z.servers) text += " " + s.to_string();
+        text += "\n";
+    }
+    if (text == saved_dns_) return;
+    const std::string path = cfg_.home + "/dns", tmp = path + ".tmp";
+    saved_dns_ = text;
+    if (text.empty()) {
+        std::remove(path.c_str());
+        return;
+    }
+    FILE* f = std::fopen(tmp.c_str(), "we");
+    if (!f) {
+        spdlog::warn("{}: {}", tmp, std::strerror(errno));
+        return;
+    }
+    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        spdlog::warn("{}: {}", path, std::strerror(errno));
+        std::remove(tmp.c_str());
+        saved_dns_.clear();
+    }
 }
 
 // $ZT_HOME/listeners: "uid sock_id" (decimal, hex) a line, for each listener a process of
@@ -255,7 +291,8 @@ std::vector<ProxyListenerInfo> Runtime::proxy_listeners() const {
     std::vector<ProxyListenerInfo> out;
     if (!proxy_) return out;
     for (const auto& l : proxy_->status())
-        out.push_back({ProxyServer::kind_name(l.kind), l.listen, l.target, l.accepted, l.connected, l.failed, l.refused});
+        out.push_back({ProxyServer::kind_name(l.kind), l.udp ? "udp" : "tcp", l.listen, l.target, l.accepted, l.connected,
+                       l.failed, l.refused});
     return out;
 }
 

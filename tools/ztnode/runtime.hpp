@@ -43,6 +43,8 @@ public:
 private:
     void save_routes(const std::vector<stack::NetworkSetup>& setups);
     std::string saved_routes_;  // what $ZT_HOME/routes holds
+    void save_dns(const std::vector<DnsZone>& zones);
+    std::string saved_dns_;     // what $ZT_HOME/dns holds
     // $ZT_HOME/listeners: the listeners of other uids the node accepted from keyed processes.
     std::vector<stack::KeyedListener> load_keyed_listeners() const;
     void save_keyed_listeners();

@@ -248,6 +248,15 @@ std::vector<node::LinkNetwork> CoreLink::networks() const {
             continue;
         }
         n.ndp_emulation = st.ndp_emulation;
+        n.dns_domain = st.dns_domain;
+        for (const auto& e : st.dns_servers) {
+            if (e.family != Endpoint::Family::v4 && e.family != Endpoint::Family::v6) continue;
+            stack::InetAddr a;
+            a.family = e.family == Endpoint::Family::v4 ? 4 : 6;
+            a.ip = e.ip;
+            a.port = e.port ? e.port : 53;
+            n.dns_servers.push_back(a);
+        }
         for (const auto& a : st.addresses) {
             stack::InetPrefix p = to_stack(a);
             if (managed_prefix_allowed(p, cfg_.allow_global, cfg_.allow_default)) n.addrs.push_back(p);

@@ -103,7 +103,7 @@ std::string status_json(const Node& node, const UdpTransport& udp, Ticks now, co
         o << ",\"listeners\":[";
         for (size_t i = 0; i < proxies->size(); ++i) {
             const auto& p = (*proxies)[i];
-            o << (i ? "," : "") << "{\"kind\":" << json_str(p.kind) << ",\"listen\":" << json_str(p.listen)
+            o << (i ? "," : "") << "{\"kind\":" << json_str(p.kind) << ",\"proto\":" << json_str(p.proto) << ",\"listen\":" << json_str(p.listen)
               << ",\"target\":" << json_str(p.target) << ",\"accepted\":" << p.accepted
               << ",\"connected\":" << p.connected << ",\"failed\":" << p.failed << ",\"refused\":" << p.refused << "}";
         }
@@ -165,9 +165,9 @@ std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, co
           << stack->ip_fragments_dropped + stack->ip_reassembly_timeouts << " refused-other-uid " << stack->refused_uid
           << "\n";
     if (proxies && !proxies->empty()) {
-        o << "200 listeners <kind> <listen> <target> <accepted> <connected> <failed> <refused>\n";
+        o << "200 listeners <kind> <proto> <listen> <target> <accepted> <connected> <failed> <refused>\n";
         for (const auto& p : *proxies)
-            o << p.kind << " " << p.listen << " " << (p.target.empty() ? "-" : p.target) << " " << p.accepted << " "
+            o << p.kind << " " << p.proto << " " << p.listen << " " << (p.target.empty() ? "-" : p.target) << " " << p.accepted << " "
               << p.connected << " " << p.failed << " " << p.refused << "\n";
     }
     return o.str();

@@ -13,8 +13,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "ipc/control_protocol.hpp"
+#include "ipc/dns_message.hpp"
 #include "tools/ztnode/proxy/http_proxy.hpp"
+#include "tools/ztnode/proxy/sockaddr.hpp"
 #include "tools/ztnode/proxy/socks5.hpp"
+#include "tools/ztnode/proxy/udp_relay.hpp"
 
 namespace zt::node {
 
@@ -25,39 +29,8 @@ constexpr size_t kMaxSessions = 1024;         // clients still in their handshak
 constexpr size_t kMaxInput = 64 * 1024;       // handshake bytes held (the rest waits in the socket)
 constexpr size_t kRelayBuf = 64 * 1024;
 constexpr int kAcceptBatch = 64;
-
-socklen_t to_sockaddr(const stack::InetAddr& a, sockaddr_storage& ss) {
-    ss = {};
-    if (a.is_v4()) {
-        auto* sa = reinterpret_cast<sockaddr_in*>(&ss);
-        sa->sin_family = AF_INET;
-        sa->sin_port = htons(a.port);
-        std::memcpy(&sa->sin_addr, a.ip.data(), 4);
-        return sizeof *sa;
-    }
-    auto* sa = reinterpret_cast<sockaddr_in6*>(&ss);
-    sa->sin6_family = AF_INET6;
-    sa->sin6_port = htons(a.port);
-    std::memcpy(&sa->sin6_addr, a.ip.data(), 16);
-    return sizeof *sa;
-}
-
-stack::InetAddr from_sockaddr(const sockaddr_storage& ss) {
-    stack::InetAddr a;
-    if (ss.ss_family == AF_INET) {
-        const auto* sa = reinterpret_cast<const sockaddr_in*>(&ss);
-        a.family = 4;
-        std::memcpy(a.ip.data(), &sa->sin_addr, 4);
-        a.port = ntohs(sa->sin_port);
-    } else if (ss.ss_family == AF_INET6) {
-        const auto* sa = reinterpret_cast<const sockaddr_in6*>(&ss);
-        a.family = 6;
-        std::memcpy(a.ip.data(), &sa->sin6_addr, 16);
-        a.port = ntohs(sa->sin6_port);
-        a = a.unmapped();
-    }
-    return a;
-}
+constexpr Ticks kDnsWaitMs = 1500;  // per server and attempt
+constexpr int kDnsAttempts = 2;
 
 void send_all(int fd, const void* data, size_t len) {
     // Replies are small and go into an empty socket buffer: one send takes them.
@@ -117,10 +90,11 @@ struct ProxyServer::Listener {
     int fd = -1;
     stack::InetAddr at, target;
     std::shared_ptr<ListenerStatus> st = std::make_shared<ListenerStatus>();
+    std::unique_ptr<UdpRelay> udp;  // a UDP forward or expose
 };
 
 struct ProxyServer::Session {
-    enum class Stage : uint8_t { greeting, auth, request, http_head, outside };
+    enum class Stage : uint8_t { greeting, auth, request, http_head, outside, resolving };
     Listener* l = nullptr;
     int fd = -1;
     Stage stage = Stage::greeting;
@@ -131,6 +105,16 @@ struct ProxyServer::Session {
     bool ended = false;                // end() ran; deleted after the current handler
     int out_fd = -1;                   // outside: the kernel connection being made
     std::string label;                 // the target, for logs
+    // resolving: the name, its zone's servers, where we are in them
+    DnsZone zone;
+    std::string name;
+    uint16_t port = 0;
+    int dns_fd = -1;
+    int dns_family = AF_INET;
+    size_t dns_server = 0;
+    int dns_attempt = 0;
+    uint16_t dns_id = 0;
+    stack::Reactor::TimerId dns_timer = 0;
 };
 
 // Relays bytes between two kernel TCP sockets (a proxy client and a target outside the
@@ -268,15 +252,34 @@ bool ProxyServer::start(std::string& error) {
     if (cfg_.http_proxy.family && !open_listener(Kind::http, cfg_.http_proxy, {}, error)) return false;
     for (const auto& f : cfg_.forwards) {
         if (f.udp) {
-            error = "forward " + f.to_string() + ": UDP forwards are not supported yet";
-            return false;
+            auto l = std::make_unique<Listener>();
+            l->kind = Kind::forward;
+            l->at = f.from;
+            l->target = f.to;
+            l->udp = std::make_unique<UdpRelay>(loop_, stack_, false, f.from, f.to);
+            if (int err = l->udp->start()) {
+                error = "forward " + f.to_string() + ": " + std::strerror(err);
+                return false;
+            }
+            listeners_.push_back(std::move(l));
+            continue;
         }
         if (!open_listener(Kind::forward, f.from, f.to, error)) return false;
     }
     for (const auto& e : cfg_.exposes) {
         if (e.udp) {
-            error = "expose " + e.to_string() + ": UDP exposes are not supported yet";
-            return false;
+            auto l = std::make_unique<Listener>();
+            l->kind = Kind::expose;
+            l->at = e.from;
+            l->target = e.to;
+            l->udp = std::make_unique<UdpRelay>(loop_, stack_, true, e.from, e.to);
+            // An address the controller has not assigned yet: opened when the networks change.
+            if (int err = l->udp->start(); err && err != EADDRNOTAVAIL) {
+                error = "expose " + e.to_string() + ": " + std::strerror(err);
+                return false;
+            }
+            listeners_.push_back(std::move(l));
+            continue;
         }
         if (int err = stack_.expose(e.from, e.to)) {
             error = "expose " + e.to_string() + ": " + std::strerror(err);
@@ -319,10 +322,25 @@ bool ProxyServer::open_listener(Kind kind, const stack::InetAddr& at, const stac
     return true;
 }
 
+void ProxyServer::networks_changed(std::vector<DnsZone> zones) {
+    zones_ = std::move(zones);
+    for (auto& l : listeners_)
+        if (l->udp && !l->udp->started()) {
+            if (int err = l->udp->start(); err && err != EADDRNOTAVAIL)
+                spdlog::warn("expose udp {}: {}", l->at.to_string(), std::strerror(err));
+        }
+}
+
 std::vector<ProxyServer::ListenerStatus> ProxyServer::status() const {
     std::vector<ListenerStatus> out;
     for (const auto& l : listeners_) {
         ListenerStatus s = *l->st;
+        if (l->udp) {  // flows, datagrams carried, datagrams dropped
+            s.udp = true;
+            s.accepted = l->udp->counters().flows;
+            s.connected = l->udp->counters().datagrams;
+            s.failed = l->udp->counters().dropped;
+        }
         s.kind = l->kind;
         s.listen = l->at.to_string();
         s.target = l->target.family ? l->target.to_string() : "";
@@ -374,7 +392,8 @@ void ProxyServer::on_accept(Listener& l) {
 
 void ProxyServer::on_session_event(Session& s, uint32_t events) {
     if (s.ended || s.fd < 0) return;
-    if (s.stage == Session::Stage::outside) {  // only HUP/ERR are reported while we connect
+    if (s.stage == Session::Stage::outside || s.stage == Session::Stage::resolving) {
+        // Only HUP/ERR are reported while we resolve or connect.
         if (events & (EPOLLHUP | EPOLLERR)) refuse(s, {});
         return;
     }
@@ -392,7 +411,7 @@ void ProxyServer::on_session_event(Session& s, uint32_t events) {
         break;
     }
     advance(s);
-    if (s.ended || s.fd < 0 || s.stage == Session::Stage::outside) return;
+    if (s.ended || s.fd < 0 || s.stage == Session::Stage::outside || s.stage == Session::Stage::resolving) return;
     if (eof || (events & (EPOLLHUP | EPOLLERR))) {
         // The client gave up (or half-closed) before it named a target.
         end(s);
@@ -473,12 +492,7 @@ void ProxyServer::advance_socks(Session& s) {
                 return refuse(s, socks5::reply(socks5::kCommandNotSupported, {}));
             }
             s.label = r.target.to_string();
-            if (!r.target.ip) {
-                // Names are resolved by the networks' DNS (not yet): refuse what we cannot reach.
-                ++s.l->st->failed;
-                spdlog::info("socks: {}: cannot resolve the name", s.label);
-                return refuse(s, socks5::reply(socks5::kHostUnreachable, {}));
-            }
+            if (!r.target.ip) return resolve_name(s, r.target.host, r.target.port);
             return connect_target(s, *r.target.ip, s.label);
         }
         default:
@@ -507,11 +521,7 @@ void ProxyServer::advance_http(Session& s) {
     s.http_connect = r.connect;
     s.upstream.assign(r.upstream_head.begin(), r.upstream_head.end());
     s.label = r.target_string();
-    if (!r.ip) {
-        ++s.l->st->failed;
-        spdlog::info("http_proxy: {}: cannot resolve the name", s.label);
-        return refuse(s, bytes(http_proxy::response(502)));
-    }
+    if (!r.ip) return resolve_name(s, r.host, r.port);
     connect_target(s, *r.ip, s.label);
 }
 
@@ -636,6 +646,112 @@ void ProxyServer::on_outside_connected(Session& s, uint32_t events) {
     raw->start();
 }
 
+void ProxyServer::resolve_name(Session& s, const std::string& name, uint16_t port) {
+    const DnsZone* zone = nullptr;
+    for (const auto& z : zones_)
+        if (ztdns::in_domain(name.c_str(), z.domain.c_str())) zone = &z;
+    if (!zone) {
+        ++s.l->st->failed;
+        spdlog::info("{}: {}: not under a domain the networks push", kind_name(s.l->kind), s.label);
+        return refuse(s, failure_reply(s, EHOSTUNREACH));
+    }
+    s.stage = Session::Stage::resolving;
+    s.zone = *zone;
+    s.name = name;
+    s.port = port;
+    s.dns_family = AF_INET;
+    s.dns_server = 0;
+    s.dns_attempt = 0;
+    loop_.set_fd_events(s.fd, 0);  // the client waits for our reply
+    send_dns_query(s);
+}
+
+void ProxyServer::send_dns_query(Session& s) {
+    if (s.dns_fd >= 0) {
+        loop_.remove_fd(s.dns_fd);
+        ::close(s.dns_fd);
+        s.dns_fd = -1;
+    }
+    const stack::InetAddr server = s.zone.servers[s.dns_server];
+    stack::InetAddr any;
+    any.family = server.family;
+    s.dns_fd = open_virtual_udp(stack_, any);
+    unsigned char buf[sizeof(ztctl::UdpHeader) + ztdns::kMaxQuery];
+    const int qlen = s.dns_fd < 0 ? -1
+                                  : ztdns::make_query(s.name.c_str(), s.dns_family, buf + sizeof(ztctl::UdpHeader),
+                                                      ztdns::kMaxQuery, &s.dns_id);
+    if (qlen < 0) {
+        ++s.l->st->failed;
+        return refuse(s, failure_reply(s, EHOSTUNREACH));
+    }
+    ztctl::UdpHeader h{};
+    h.addr = server.to_name();
+    std::memcpy(buf, &h, sizeof h);
+    (void)::send(s.dns_fd, buf, sizeof h + size_t(qlen), MSG_DONTWAIT | MSG_NOSIGNAL);
+    Session* raw = &s;
+    loop_.add_fd(s.dns_fd, EPOLLIN, [this, raw](uint32_t) { on_dns_reply(*raw); });
+    if (s.dns_timer) loop_.cancel_timer(s.dns_timer);
+    s.dns_timer = loop_.add_timer(kDnsWaitMs, [this, raw] {
+        raw->dns_timer = 0;
+        dns_next(*raw);
+    });
+}
+
+void ProxyServer::dns_next(Session& s) {
+    if (s.ended) return;
+    if (++s.dns_server >= s.zone.servers.size()) {
+        s.dns_server = 0;
+        if (++s.dns_attempt >= kDnsAttempts) {
+            ++s.l->st->failed;
+            spdlog::info("{}: {}: no DNS server of {} answered", kind_name(s.l->kind), s.label, s.zone.domain);
+            return refuse(s, failure_reply(s, ETIMEDOUT));
+        }
+    }
+    send_dns_query(s);
+}
+
+void ProxyServer::on_dns_reply(Session& s) {
+    if (s.ended || s.dns_fd < 0) return;
+    unsigned char buf[sizeof(ztctl::UdpHeader) + ztdns::kMaxAnswer];
+    for (;;) {
+        const ssize_t n = ::recv(s.dns_fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n < ssize_t(sizeof(ztctl::UdpHeader))) return;
+        ztdns::Addr found[1];
+        int count = 0;
+        const auto r = ztdns::parse_response(buf + sizeof(ztctl::UdpHeader), int(n - ssize_t(sizeof(ztctl::UdpHeader))),
+                                             s.dns_id, s.dns_family, found, 1, &count);
+        switch (r) {
+        case ztdns::Result::mismatch: continue;
+        case ztdns::Result::servfail: return dns_next(s);
+        case ztdns::Result::nxdomain:
+        case ztdns::Result::nodata:
+            if (s.dns_family == AF_INET) {  // then its IPv6 address
+                s.dns_family = AF_INET6;
+                s.dns_server = 0;
+                s.dns_attempt = 0;
+                return send_dns_query(s);
+            }
+            ++s.l->st->failed;
+            spdlog::info("{}: {}: no such name", kind_name(s.l->kind), s.label);
+            return refuse(s, failure_reply(s, EHOSTUNREACH));
+        case ztdns::Result::answer: {
+            stack::InetAddr dst;
+            dst.family = s.dns_family == AF_INET ? 4 : 6;
+            std::memcpy(dst.ip.data(), found[0].ip, 16);
+            dst.port = s.port;
+            if (s.dns_timer) loop_.cancel_timer(s.dns_timer);
+            s.dns_timer = 0;
+            loop_.remove_fd(s.dns_fd);
+            ::close(s.dns_fd);
+            s.dns_fd = -1;
+            spdlog::debug("{}: {} is {}", kind_name(s.l->kind), s.name, dst.ip_string());
+            s.stage = Session::Stage::request;
+            return connect_target(s, dst, s.label);
+        }
+        }
+    }
+}
+
 void ProxyServer::refuse(Session& s, const std::vector<uint8_t>& reply, bool reset) {
     if (s.fd >= 0) {
         send_all(s.fd, reply.data(), reply.size());
@@ -655,6 +771,13 @@ void ProxyServer::refuse(Session& s, const std::vector<uint8_t>& reply, bool res
 void ProxyServer::end(Session& s) {
     if (s.ended) return;
     s.ended = true;
+    if (s.dns_timer) loop_.cancel_timer(s.dns_timer);
+    s.dns_timer = 0;
+    if (s.dns_fd >= 0) {
+        loop_.remove_fd(s.dns_fd);
+        ::close(s.dns_fd);
+        s.dns_fd = -1;
+    }
     if (s.timer) loop_.cancel_timer(s.timer);
     s.timer = 0;
     if (s.fd >= 0) {

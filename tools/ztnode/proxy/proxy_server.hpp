@@ -29,6 +29,12 @@
 
 namespace zt::node {
 
+// A network's pushed names: its search domain and DNS servers.
+struct DnsZone {
+    std::string domain;
+    std::vector<stack::InetAddr> servers;
+};
+
 class ProxyServer {
 public:
     enum class Kind : uint8_t { socks, http, forward, expose };
@@ -36,6 +42,7 @@ public:
     // One listener as `ztstatus` shows it.
     struct ListenerStatus {
         Kind kind{};
+        bool udp = false;
         std::string listen;  // "127.0.0.1:1080", or the virtual address of an expose
         std::string target;  // forward/expose: where connections go
         uint64_t accepted = 0;   // connections taken in
@@ -52,6 +59,10 @@ public:
     // Opens every configured listener; false with one line naming the one that failed.
     bool start(std::string& error);
     bool serving() const { return !listeners_.empty(); }  // keeps the node up while true
+    // Opens what waited for an address of ours (UDP exposes on an address not yet assigned), and
+    // takes the names the networks push (proxy targets named under those domains are resolved
+    // through their servers).
+    void networks_changed(std::vector<DnsZone> zones);
     std::vector<ListenerStatus> status() const;
     static const char* kind_name(Kind k);
 
@@ -69,6 +80,12 @@ private:
     // The request named `dst` (`label` for logs): refuse, relay outside, or hand to the stack.
     void connect_target(Session& s, const stack::InetAddr& dst, const std::string& label);
     void connect_outside(Session& s, const stack::InetAddr& dst);
+    // A name: resolved through the servers of the network whose domain it is under, then
+    // connect_target; other names cannot be reached (SOCKS reply 4, HTTP 502).
+    void resolve_name(Session& s, const std::string& name, uint16_t port);
+    void send_dns_query(Session& s);
+    void on_dns_reply(Session& s);
+    void dns_next(Session& s);  // this server did not answer: the next one, or give up
     void on_outside_connected(Session& s, uint32_t events);
     // The handshake failed: send `reply` (may be empty) and close, with a RST if `reset`.
     void refuse(Session& s, const std::vector<uint8_t>& reply, bool reset = false);
@@ -82,6 +99,7 @@ private:
     const Config& cfg_;
     std::string basic_auth_;  // the expected Proxy-Authorization value ("Basic ...")
     std::vector<std::unique_ptr<Listener>> listeners_;
+    std::vector<DnsZone> zones_;
     std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
     std::unordered_map<KernelRelay*, std::unique_ptr<KernelRelay>> relays_;
 };
