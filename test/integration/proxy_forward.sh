@@ -101,6 +101,12 @@ HTTP_PROXY=http://127.0.0.1:$CSP_HTTP LD_PRELOAD=$LIB "$TMP/static_http_get" htt
   > "$TMP/static.bin" || fail "static client through C's HTTP proxy: $(cat "$TMP/static.err")"
 [ "$(sha "$TMP/static.bin")" = "$want" ] || fail "static client: sha256 mismatch"
 say "ok: a statically linked client (file: statically linked) fetched 3 MB through the HTTP proxy"
+# ztrun gives a static program the proxy variables itself, and says so.
+"$BUILD/tools/ztrun/ztrun" -H "$(home_of c)" --http-proxy $CSP_HTTP -- "$TMP/static_http_get" \
+  http://10.147.17.2:8080/file.bin > "$TMP/static2.bin" 2>"$TMP/ztrun.err" || fail "ztrun static: $(cat "$TMP/ztrun.err")"
+[ "$(sha "$TMP/static2.bin")" = "$want" ] || fail "ztrun static: sha256 mismatch"
+grep -q "statically linked.*given the node's proxy" "$TMP/ztrun.err" || fail "ztrun did not say: $(cat "$TMP/ztrun.err")"
+say "ok: ztrun --http-proxy ... -- <static program>: $(cat "$TMP/ztrun.err")"
 
 
 # The expose: a wrapped curl on B reaches the kernel server on A's loopback.

@@ -175,6 +175,9 @@ TEST_CASE("http proxy: bad requests get the right status", "[proxy][http]") {
     bad("GET http://10.0.0.1/ HTTP/1.1\r\nNo colon here\r\n\r\n", 400);
     bad("GET http://10.0.0.1/ HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", 400);
     bad("G(T http://10.0.0.1/ HTTP/1.1\r\n\r\n", 400);
+    bad(std::string("GET http://10.0.0.1/a\0b HTTP/1.1\r\n\r\n", 36), 400);  // a NUL in the target (found by fuzz_proxy)
+    bad("GET http://10.0.0.1/\x7f HTTP/1.1\r\n\r\n", 400);
+    bad("GET http://10.0.0.1/ HTTP/1.1\r\nX: a\x01b\r\n\r\n", 400);
     bad("GET http://10.0.0.1/ HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n", 431);
     bad("GET http://10.0.0.1/ HTTP/1.1\r\nX: " + std::string(20000, 'a'), 431);  // never ends
     CHECK(http_proxy::response(407, "Proxy-Authenticate: Basic realm=\"z\"\r\n").starts_with("HTTP/1.1 407 "));

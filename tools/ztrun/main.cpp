@@ -335,7 +335,27 @@ int main(int argc, char** argv) {
     }
     setenv("LD_PRELOAD", preload.c_str(), 1);
 
-    if (const char* why = unwrappable(prog)) std::fprintf(stderr, "ztrun: warning: %s %s\n", prog.c_str(), why);
+    if (const char* why = unwrappable(prog)) {
+        // A static program cannot be wrapped, but it can use the node's proxy: most honour the
+        // usual variables (Go's net/http, curl). Set them unless the caller did.
+        std::string given;
+        if (std::strstr(why, "statically linked") && (!http_proxy.empty() || !socks.empty())) {
+            std::string why_not;
+            const auto at = zt::node::parse_host_port(http_proxy.empty() ? socks : http_proxy, true, why_not);
+            const std::string url = (http_proxy.empty() ? "socks5h://" : "http://") + (at ? at->to_string() : "");
+            const char* vars[] = {"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"};
+            for (const char* v : vars)
+                if (!std::getenv(v) && (http_proxy.size() || std::strstr(v, "ALL") || std::strstr(v, "all"))) {
+                    setenv(v, url.c_str(), 1);
+                    given = url;
+                }
+        }
+        if (given.empty())
+            std::fprintf(stderr, "ztrun: warning: %s %s\n", prog.c_str(), why);
+        else
+            std::fprintf(stderr, "ztrun: warning: %s %s; it is given the node's proxy (HTTP_PROXY, ALL_PROXY... = %s)\n",
+                         prog.c_str(), why, given.c_str());
+    }
     progress.detail("running %s%s%s", prog.c_str(),
                     std::getenv("ZT_ROUTES") ? " with ZT_ROUTES=" : "",
                     std::getenv("ZT_ROUTES") ? std::getenv("ZT_ROUTES") : "");

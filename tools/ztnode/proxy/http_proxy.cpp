@@ -110,6 +110,8 @@ Parse parse(std::string_view in, size_t& head_len, Request& out, int& status) {
     const std::string_view method = line.substr(0, sp1), target = line.substr(sp1 + 1, sp2 - sp1 - 1),
                            version = line.substr(sp2 + 1);
     if (!is_token(method) || target.empty()) return Parse::bad;
+    for (char c : target)
+        if (uint8_t(c) <= 0x20 || uint8_t(c) >= 0x7f) return Parse::bad;  // no controls, spaces or non-ASCII
     if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' || !std::isdigit(uint8_t(version[5])) ||
         !std::isdigit(uint8_t(version[7]))) {
         return Parse::bad;
@@ -158,8 +160,8 @@ Parse parse(std::string_view in, size_t& head_len, Request& out, int& status) {
         if (colon == std::string_view::npos) return Parse::bad;
         std::string_view name = f.substr(0, colon), value = trim(f.substr(colon + 1));
         if (!is_token(name)) return Parse::bad;
-        for (char c : value)
-            if (c == '\r' || c == '\n' || c == '\0') return Parse::bad;
+        for (char c : value)  // field-value: VCHAR, SP, HTAB and obs-text; no other controls
+            if ((uint8_t(c) < 0x20 && c != '\t') || uint8_t(c) == 0x7f) return Parse::bad;
         if (iequals(name, "proxy-authorization")) out.proxy_authorization.assign(value);
         if (out.connect || hop_by_hop(name)) continue;
         if (iequals(name, "host")) has_host = true;
