@@ -229,6 +229,39 @@ assert r.startswith(b"HTTP/1.1 505 ") or r.startswith(b"HTTP/1.1 400 "), r[:40]
 # arrives whole.
 s = conn(fp); s.sendall(b"GET /file.bin HTTP/1.0\r\n\r\n"); s.shutdown(socket.SHUT_WR)
 r = recv_all(s, 65536); assert b" 200 " in r[:100] and len(r) > 3000000, len(r)
+# UDP ASSOCIATE: datagrams through the relay port to B's wrapped echo server, answers with
+# the SOCKS header naming the source; a datagram for outside the networks goes nowhere; the
+# association ends with its TCP connection.
+ctl = socks_session(b"\x05\x03\x00\x01\x00\x00\x00\x00\x00\x00")
+r = ctl.recv(10)
+assert r[:2] == b"\x05\x00" and r[3] == 1, r
+relay = (socket.inet_ntoa(r[4:8]), struct.unpack(">H", r[8:10])[0])
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(2)
+hdr = b"\x00\x00\x00\x01" + socket.inet_aton("10.147.17.2") + struct.pack(">H", 7007)
+for attempt in range(10):
+    u.sendto(hdr + b"via-socks-%d" % attempt, relay)
+    try:
+        d, _ = u.recvfrom(65535)
+        break
+    except socket.timeout:
+        continue
+else:
+    raise SystemExit("no answer through UDP ASSOCIATE")
+assert d.startswith(hdr) and d[len(hdr):].startswith(b"echo:via-socks-"), d
+u.sendto(b"\x00\x00\x00\x01" + socket.inet_aton("192.0.2.1") + struct.pack(">H", 7) + b"out", relay)
+u.sendto(b"\x00\x00\x01\x01" + socket.inet_aton("10.147.17.2") + struct.pack(">H", 7007) + b"frag", relay)
+try:
+    d, _ = u.recvfrom(65535)
+    raise SystemExit("an answer to a dropped datagram: %r" % d)
+except socket.timeout:
+    pass
+ctl.close(); time.sleep(0.5)
+u.sendto(hdr + b"after-close", relay)
+try:
+    d, _ = u.recvfrom(65535)
+    raise SystemExit("the association outlived its TCP connection")
+except (socket.timeout, ConnectionRefusedError):
+    pass
 print("raw checks passed")
 PY
 say "ok: raw SOCKS and HTTP-proxy protocol errors answered as they should be"

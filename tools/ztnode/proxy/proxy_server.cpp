@@ -117,6 +117,17 @@ struct ProxyServer::Session {
     stack::Reactor::TimerId dns_timer = 0;
 };
 
+struct ProxyServer::UdpAssoc {
+    Listener* l = nullptr;
+    int tcp_fd = -1;                  // the control connection: the association lives with it
+    int udp_fd = -1;                  // the relay port the client sends to (kernel UDP)
+    int vfd = -1;                     // our virtual UDP socket on the networks
+    stack::InetAddr client_ip;        // datagrams from elsewhere are dropped
+    stack::InetAddr client;           // the client's UDP address, once known
+    uint64_t dropped = 0;
+    bool ended = false;
+};
+
 // Relays bytes between two kernel TCP sockets (a proxy client and a target outside the
 // networks), both ways, with back-pressure; EOF becomes shutdown(SHUT_WR); a reset on one side
 // resets the other.
@@ -221,6 +232,12 @@ ProxyServer::ProxyServer(EventLoop& loop, stack::Stack& stack, const Config& cfg
 }
 
 ProxyServer::~ProxyServer() {
+    for (auto& [raw, a] : assocs_)
+        for (int fd : {a->tcp_fd, a->udp_fd, a->vfd}) {
+            if (fd < 0) continue;
+            loop_.remove_fd(fd);
+            ::close(fd);
+        }
     for (auto& [raw, s] : sessions_) {
         if (s->timer) loop_.cancel_timer(s->timer);
         for (int fd : {s->fd, s->out_fd}) {
@@ -487,6 +504,7 @@ void ProxyServer::advance_socks(Session& s) {
                 return refuse(s, code ? socks5::reply(code, {}) : std::vector<uint8_t>{});
             }
             s.in.erase(s.in.begin(), s.in.begin() + ptrdiff_t(used));
+            if (r.cmd == socks5::kCmdUdpAssociate) return udp_associate(s, r.target);
             if (r.cmd != socks5::kCmdConnect) {
                 ++s.l->st->refused;
                 return refuse(s, socks5::reply(socks5::kCommandNotSupported, {}));
@@ -644,6 +662,128 @@ void ProxyServer::on_outside_connected(Session& s, uint32_t events) {
     relays_.emplace(raw, std::move(relay));
     end(s);
     raw->start();
+}
+
+// ---- SOCKS5 UDP ASSOCIATE (RFC 1928 §7) ----------------------------------------------------
+
+
+void ProxyServer::udp_associate(Session& s, const socks5::Target& hint) {
+    auto a = std::make_unique<UdpAssoc>();
+    a->l = s.l;
+    sockaddr_storage peer{}, local{};
+    socklen_t pl = sizeof peer, ll = sizeof local;
+    getpeername(s.fd, reinterpret_cast<sockaddr*>(&peer), &pl);
+    getsockname(s.fd, reinterpret_cast<sockaddr*>(&local), &ll);
+    a->client_ip = from_sockaddr(peer);
+    // The client may say where it will send from; 0.0.0.0:0 (or a zero port) means "not known yet".
+    if (hint.ip && !hint.ip->is_unspecified() && hint.port) a->client = *hint.ip;
+    stack::InetAddr relay = s.l->at;  // the listener's own address, any port
+    relay.port = 0;
+    a->udp_fd = ::socket(relay.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_storage rs;
+    socklen_t rl = to_sockaddr(relay, rs);
+    stack::InetAddr any;
+    any.family = 4;
+    a->vfd = open_virtual_udp(stack_, any);
+    if (a->udp_fd < 0 || ::bind(a->udp_fd, reinterpret_cast<sockaddr*>(&rs), rl) != 0 || a->vfd < 0) {
+        if (a->udp_fd >= 0) ::close(a->udp_fd);
+        if (a->vfd >= 0) ::close(a->vfd);
+        ++s.l->st->failed;
+        return refuse(s, socks5::reply(socks5::kGeneralFailure, {}));
+    }
+    sockaddr_storage bs{};
+    socklen_t bl = sizeof bs;
+    getsockname(a->udp_fd, reinterpret_cast<sockaddr*>(&bs), &bl);
+    auto ok = socks5::reply(socks5::kSucceeded, from_sockaddr(bs));
+    send_all(s.fd, ok.data(), ok.size());
+    ++s.l->st->connected;
+    // The session's socket becomes the association's control connection.
+    if (s.timer) loop_.cancel_timer(s.timer);
+    s.timer = 0;
+    loop_.remove_fd(s.fd);
+    a->tcp_fd = s.fd;
+    s.fd = -1;
+    end(s);
+    UdpAssoc* raw = a.get();
+    assocs_.emplace(raw, std::move(a));
+    loop_.add_fd(raw->tcp_fd, EPOLLIN | EPOLLRDHUP, [this, raw](uint32_t ev) {
+        // Anything but EOF on the control connection is ignored (RFC 1928 §7).
+        uint8_t buf[512];
+        ssize_t n;
+        while ((n = ::recv(raw->tcp_fd, buf, sizeof buf, MSG_DONTWAIT)) > 0) {
+        }
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) || (ev & (EPOLLHUP | EPOLLERR)))
+            end_assoc(*raw);
+    });
+    loop_.add_fd(raw->udp_fd, EPOLLIN, [this, raw](uint32_t) { assoc_from_client(*raw); });
+    loop_.add_fd(raw->vfd, EPOLLIN, [this, raw](uint32_t) { assoc_from_network(*raw); });
+}
+
+void ProxyServer::assoc_from_client(UdpAssoc& a) {
+    static thread_local std::vector<uint8_t> buf(sizeof(ztctl::UdpHeader) + 65536);
+    for (int i = 0; i < 64 && !a.ended; ++i) {
+        sockaddr_storage from{};
+        socklen_t fl = sizeof from;
+        uint8_t* in = buf.data() + sizeof(ztctl::UdpHeader);
+        const ssize_t n = ::recvfrom(a.udp_fd, in, 65536, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &fl);
+        if (n < 0) return;
+        const stack::InetAddr src = from_sockaddr(from);
+        if (!src.same_ip(a.client_ip) || (a.client.family && a.client != src)) {
+            ++a.dropped;  // not our client
+            continue;
+        }
+        if (!a.client.family) a.client = src;
+        auto h = socks5::parse_udp_header(std::span<const uint8_t>(in, size_t(n)));
+        // Fragments are not reassembled (RFC 1928 allows dropping them); names are not resolved
+        // per datagram; outside the networks nothing goes.
+        if (!h || h->frag != 0 || !h->target.ip || !stack_.on_network(h->target.ip->unmapped())) {
+            ++a.dropped;
+            continue;
+        }
+        const size_t len = size_t(n) - h->header_len;
+        uint8_t* out = in + h->header_len - sizeof(ztctl::UdpHeader);
+        ztctl::UdpHeader vh{};
+        vh.addr = h->target.ip->unmapped().to_name();
+        std::memmove(in + h->header_len - sizeof(ztctl::UdpHeader), &vh, sizeof vh);  // header right before the data
+        if (::send(a.vfd, out, sizeof vh + len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) ++a.dropped;
+    }
+}
+
+void ProxyServer::assoc_from_network(UdpAssoc& a) {
+    static thread_local std::vector<uint8_t> buf(64 + 65536);
+    for (int i = 0; i < 64 && !a.ended; ++i) {
+        // Received after a gap big enough for the SOCKS header (at most 22 bytes for IPv6).
+        constexpr size_t kGap = 64 - sizeof(ztctl::UdpHeader);
+        uint8_t* in = buf.data() + kGap;
+        const ssize_t n = ::recv(a.vfd, in, sizeof(ztctl::UdpHeader) + 65536, MSG_DONTWAIT);
+        if (n < ssize_t(sizeof(ztctl::UdpHeader))) return;
+        if (!a.client.family) {
+            ++a.dropped;
+            continue;
+        }
+        ztctl::UdpHeader vh;
+        std::memcpy(&vh, in, sizeof vh);
+        const auto head = socks5::udp_header(stack::InetAddr::from_name(vh.addr));
+        uint8_t* out = in + sizeof vh - head.size();
+        std::memcpy(out, head.data(), head.size());
+        sockaddr_storage to;
+        socklen_t tl = to_sockaddr(a.client, to);
+        if (::sendto(a.udp_fd, out, head.size() + size_t(n) - sizeof vh, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), tl) < 0)
+            ++a.dropped;
+    }
+}
+
+void ProxyServer::end_assoc(UdpAssoc& a) {
+    if (a.ended) return;
+    a.ended = true;
+    for (int* fd : {&a.tcp_fd, &a.udp_fd, &a.vfd}) {
+        if (*fd < 0) continue;
+        loop_.remove_fd(*fd);
+        ::close(*fd);
+        *fd = -1;
+    }
+    UdpAssoc* raw = &a;
+    loop_.defer([this, raw] { assocs_.erase(raw); });
 }
 
 void ProxyServer::resolve_name(Session& s, const std::string& name, uint16_t port) {

@@ -26,6 +26,7 @@
 #include "stack/stack.hpp"
 #include "tools/ztnode/config.hpp"
 #include "tools/ztnode/event_loop.hpp"
+#include "tools/ztnode/proxy/socks5.hpp"
 
 namespace zt::node {
 
@@ -68,6 +69,7 @@ public:
 
     struct Listener;
     struct Session;
+    struct UdpAssoc;
     class KernelRelay;
 
 private:
@@ -86,6 +88,12 @@ private:
     void send_dns_query(Session& s);
     void on_dns_reply(Session& s);
     void dns_next(Session& s);  // this server did not answer: the next one, or give up
+    // SOCKS5 UDP ASSOCIATE: a relay port for the client's datagrams, a virtual UDP socket for
+    // the networks; the association ends with its TCP connection.
+    void udp_associate(Session& s, const socks5::Target& hint);
+    void assoc_from_client(UdpAssoc& a);
+    void assoc_from_network(UdpAssoc& a);
+    void end_assoc(UdpAssoc& a);
     void on_outside_connected(Session& s, uint32_t events);
     // The handshake failed: send `reply` (may be empty) and close, with a RST if `reset`.
     void refuse(Session& s, const std::vector<uint8_t>& reply, bool reset = false);
@@ -102,6 +110,7 @@ private:
     std::vector<DnsZone> zones_;
     std::unordered_map<Session*, std::unique_ptr<Session>> sessions_;
     std::unordered_map<KernelRelay*, std::unique_ptr<KernelRelay>> relays_;
+    std::unordered_map<UdpAssoc*, std::unique_ptr<UdpAssoc>> assocs_;
 };
 
 }  // namespace zt::node
