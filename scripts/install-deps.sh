@@ -15,6 +15,7 @@ packages=(
   curl python3 iperf3
   memcached lighttpd openbsd-inetd util-linux   # servers that change user (test/programs/privileges.sh)
   nginx-light redis-server socat netcat-openbsd wrk bind9-dnsutils dnsmasq-base
+  openssh-server openssh-client           # ssh through the SOCKS proxy (test/integration/proxy_forward.sh)
   # tools the integration tests use
   iproute2 iptables iputils-ping tcpdump procps file   # file: proxy_forward.sh checks a static binary
   podman runc catatonit debootstrap uidmap slirp4netns fuse-overlayfs   # test/integration/container.sh

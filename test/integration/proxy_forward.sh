@@ -14,11 +14,12 @@ NWID=c41b8868ac000001
 PA=$((20000 + RANDOM % 20000)); PB=$((PA + 1))
 SP=$((PB + 1)); HP=$((PB + 2)); FP=$((PB + 3)); KP=$((PB + 4)); PC=$((PB + 5)); CSP=$((PB + 6)); CSP_HTTP=$((PB + 7))
 UFP=$((PB + 8)); UKP=$((PB + 9))   # UDP: A's forward port, the kernel echo server A exposes
+SSHP=$((PB + 10))                  # a kernel sshd on A's loopback, exposed as 10.147.17.1:22
 make_home a >/dev/null; make_home b >/dev/null; make_home c >/dev/null
-configure a $PA $NWID 10.147.17.1/24 "$(public_of b)@127.0.0.1/$PB"
+configure a $PA $NWID 10.147.17.1/24 "$(public_of b)@127.0.0.1/$PB" "$(address_of c)@127.0.0.1/$PC"
 configure b $PB $NWID 10.147.17.2/24 "$(address_of a)@127.0.0.1/$PA" "$(address_of c)@127.0.0.1/$PC"
 # C: a SOCKS proxy without authentication, and a node that would linger only 1 s.
-LINGER=1 configure c $PC $NWID 10.147.17.3/24 "$(public_of b)@127.0.0.1/$PB"
+LINGER=1 configure c $PC $NWID 10.147.17.3/24 "$(public_of b)@127.0.0.1/$PB" "$(public_of a)@127.0.0.1/$PA"
 printf 'socks = %s\nhttp_proxy = %s\n' $CSP $CSP_HTTP >> "$(home_of c)/ztintercept.conf"
 cat >> "$(home_of a)/ztintercept.conf" <<CONF
 socks = 127.0.0.1:$SP
@@ -28,6 +29,7 @@ forward = tcp 127.0.0.1:$FP 10.147.17.2:8080
 expose = tcp 10.147.17.1:2222 127.0.0.1:$KP
 forward = udp 127.0.0.1:$UFP 10.147.17.2:7007
 expose = udp 10.147.17.1:5353 127.0.0.1:$UKP
+expose = tcp 10.147.17.1:22 127.0.0.1:$SSHP
 CONF
 
 www=$TMP/www; mkdir -p "$www"
@@ -88,6 +90,35 @@ for _ in $(seq 30); do  # C finds B on its own first
 done
 [ "$got" = "HTTP/1.0 200" ] || fail "nc -X 5 through C's proxy: got '$got'"
 say "ok: nc -X 5 -x 127.0.0.1:$CSP 10.147.17.2 8080: $got"
+
+# ssh through the SOCKS proxy, as users configure it (ProxyCommand nc -X 5), to an unwrapped
+# sshd that node A exposes on the network: ssh -> nc -> C's proxy -> network -> A -> sshd.
+if [ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ]; then
+  mkdir -p "$TMP/ssh" /run/sshd; chmod 700 "$TMP/ssh"
+  ssh-keygen -q -t ed25519 -N '' -f "$TMP/ssh/host" && ssh-keygen -q -t ed25519 -N '' -f "$TMP/ssh/client"
+  cp "$TMP/ssh/client.pub" "$TMP/ssh/authorized_keys"
+  cat > "$TMP/ssh/sshd_config" <<SSHD
+Port $SSHP
+ListenAddress 127.0.0.1
+HostKey $TMP/ssh/host
+AuthorizedKeysFile $TMP/ssh/authorized_keys
+PidFile $TMP/ssh/sshd.pid
+UsePAM no
+StrictModes no
+PasswordAuthentication no
+SSHD
+  /usr/sbin/sshd -D -e -f "$TMP/ssh/sshd_config" 2>"$TMP/ssh/sshd.log" &
+  BG_PIDS+=($!)
+  ssh_over_socks() {
+    ssh -i "$TMP/ssh/client" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes \
+      -o ConnectTimeout=10 -o LogLevel=ERROR -o ProxyCommand="nc -X 5 -x 127.0.0.1:$CSP %h %p" \
+      "$(id -un)@10.147.17.1" echo "over ssh: \$(hostname)"
+  }
+  wait_for 20 ssh_over_socks || fail "ssh through the SOCKS proxy: $(ssh_over_socks 2>&1; tail -5 "$TMP/ssh/sshd.log")"
+  say "ok: ssh -o ProxyCommand='nc -X 5 -x 127.0.0.1:$CSP %h %p' 10.147.17.1 (sshd exposed by A): $(ssh_over_socks)"
+else
+  say "SKIPPED (loudly): ssh through the SOCKS proxy needs root and /usr/sbin/sshd (openssh-server)"
+fi
 
 # A statically linked client (what the preload cannot reach), through the HTTP proxy.
 gcc -static -O1 -o "$TMP/static_http_get" "$(dirname "$0")/static_http_get.c" 2>"$TMP/gcc.log" \
