@@ -52,6 +52,8 @@ wait_for 30 ip_of d "$NWID" || fail "d got no address: $(cat "$TMP/node-d.out")"
 run_in b "$NWID" true || fail "b did not join"
 [ "$(net_json b "$NWID" | json_get 's["dns"]["domain"]')" = zt.example ] || fail "b's status lacks the domain"
 grep -qx "zt.example 10.147.31.250:53" "$(home_of b)/dns" || fail "b's dns file: $(cat "$(home_of b)/dns" 2>&1)"
+"$BUILD/tools/ztstatus/ztstatus" -H "$(home_of b)" | grep -qx "dns $NWID zt.example 10.147.31.250" \
+  || fail "ztstatus does not show the names: $("$BUILD/tools/ztstatus/ztstatus" -H "$(home_of b)")"
 say "ok: b has the pushed names: $(net_json b "$NWID" | json_get 's["dns"]')"
 
 resolved() { run_in b "$NWID" getent hosts web.zt.example; }

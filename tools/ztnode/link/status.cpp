@@ -155,6 +155,15 @@ std::string status_text(const Node& node, const UdpTransport& udp, Ticks now, co
     if (!nets.empty()) {
         o << "200 listnetworks <nwid> <name> <mac> <status> <type> <dev> <ZT assigned ips>\n";
         for (const auto& n : nets) o << network_line(n);
+        for (const auto& n : nets) {  // the names each network pushes (spec §8.5 DNS)
+            if (n.dns_domain.empty()) continue;
+            o << "dns " << n.nwid.to_string() << " " << n.dns_domain;
+            for (const auto& s : n.dns_servers) {
+                const std::string t = s.to_string();  // 1.2.3.4/53; without a port, the address only
+                o << " " << (s.port ? t : t.substr(0, t.rfind('/')));
+            }
+            o << "\n";
+        }
     }
     o << "counters rx " << st.rx_packets << " tx " << st.tx_packets << " frames " << st.rx_frames << "/" << st.tx_frames
       << " relayed " << st.relayed << " via-root " << st.sent_via_root << " dropped " << st.dropped_total() << "\n";
