@@ -23,8 +23,8 @@ NWID=$(new_network '{"name": "names", "private": true, "v4AssignMode": {"zt": tr
 
 # The controller answers on its kernel port already (unwrapped dig).
 member a $((PR + 10)); member b $((PR + 11)); member d $((PR + 12))
-SP=$((PR + 13))
-echo "socks = 127.0.0.1:$SP" >> "$(home_of b)/ztintercept.conf"
+SP=$((PR + 13)); HPB=$((PR + 14))
+printf 'socks = 127.0.0.1:%s\nhttp_proxy = 127.0.0.1:%s\n' $SP $HPB >> "$(home_of b)/ztintercept.conf"
 authorize "$NWID" a; authorize "$NWID" b
 api POST "/network/$NWID/member/$(address_of a)" '{"name": "web"}' >/dev/null
 api POST "/network/$NWID/member/$(address_of d)" \
@@ -89,4 +89,7 @@ cmp -s "$TMP/got2" "$TMP/www/blob" || fail "socks5h: content differs"
 out=$(curl -sS --max-time 20 --socks5-hostname 127.0.0.1:$SP http://nosuch.zt.example:8080/ 2>&1) && fail "socks5h to an unknown name succeeded"
 grep -q "(4)" <<<"$out" || fail "socks5h unknown name: $out"
 say "ok: curl --socks5-hostname www.zt.example through b's proxy; unknown names get reply 4"
+curl -sS --max-time 20 -x http://127.0.0.1:$HPB -o "$TMP/got3" http://www.zt.example:8080/blob || fail "curl -x by name"
+cmp -s "$TMP/got3" "$TMP/www/blob" || fail "curl -x by name: content differs"
+say "ok: curl -x http://127.0.0.1:$HPB http://www.zt.example:8080/blob: identical"
 say "PASS"

@@ -15,12 +15,14 @@ PA=$((20000 + RANDOM % 20000)); PB=$((PA + 1))
 SP=$((PB + 1)); HP=$((PB + 2)); FP=$((PB + 3)); KP=$((PB + 4)); PC=$((PB + 5)); CSP=$((PB + 6)); CSP_HTTP=$((PB + 7))
 UFP=$((PB + 8)); UKP=$((PB + 9))   # UDP: A's forward port, the kernel echo server A exposes
 SSHP=$((PB + 10))                  # a kernel sshd on A's loopback, exposed as 10.147.17.1:22
+FP2=$((PB + 11))                   # a forward to a closed virtual port
 make_home a >/dev/null; make_home b >/dev/null; make_home c >/dev/null
 configure a $PA $NWID 10.147.17.1/24 "$(public_of b)@127.0.0.1/$PB" "$(address_of c)@127.0.0.1/$PC"
 configure b $PB $NWID 10.147.17.2/24 "$(address_of a)@127.0.0.1/$PA" "$(address_of c)@127.0.0.1/$PC"
 # C: a SOCKS proxy without authentication, and a node that would linger only 1 s.
 LINGER=1 configure c $PC $NWID 10.147.17.3/24 "$(public_of b)@127.0.0.1/$PB" "$(public_of a)@127.0.0.1/$PA"
-printf 'socks = %s\nhttp_proxy = %s\n' $CSP $CSP_HTTP >> "$(home_of c)/ztintercept.conf"
+# C also lets its proxies reach outside the networks (proxy_outside): through the kernel.
+printf 'socks = %s\nhttp_proxy = %s\nproxy_outside = true\n' $CSP $CSP_HTTP >> "$(home_of c)/ztintercept.conf"
 cat >> "$(home_of a)/ztintercept.conf" <<CONF
 socks = 127.0.0.1:$SP
 http_proxy = 127.0.0.1:$HP
@@ -30,6 +32,7 @@ expose = tcp 10.147.17.1:2222 127.0.0.1:$KP
 forward = udp 127.0.0.1:$UFP 10.147.17.2:7007
 expose = udp 10.147.17.1:5353 127.0.0.1:$UKP
 expose = tcp 10.147.17.1:22 127.0.0.1:$SSHP
+forward = tcp 127.0.0.1:$FP2 10.147.17.2:1
 CONF
 
 www=$TMP/www; mkdir -p "$www"
@@ -175,6 +178,31 @@ python3 "$TMP/udp_client.py" 127.0.0.1 $UFP fwd | grep -qx ok || fail "UDP throu
 say "ok: udp forward 127.0.0.1:$UFP -> 10.147.17.2:7007: two clients and an 8000-byte datagram echoed"
 in_home b python3 "$TMP/udp_client.py" 10.147.17.1 5353 exp | grep -qx ok || fail "UDP through the expose"
 say "ok: udp expose 10.147.17.1:5353 -> 127.0.0.1:$UKP: a wrapped client on B echoed by a kernel server"
+
+# proxy_outside on C: a target outside the networks (A's loopback kernel server) is reached
+# through the kernel, by SOCKS and by the HTTP proxy.
+got=$(curl -sS --max-time 10 --socks5 127.0.0.1:$CSP http://127.0.0.1:$KP/hello.txt) || fail "socks5 outside with proxy_outside"
+[ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "proxy_outside socks: got '$got'"
+got=$(curl -sS --max-time 10 -x http://127.0.0.1:$CSP_HTTP http://127.0.0.1:$KP/hello.txt) || fail "http proxy outside"
+[ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "proxy_outside http: got '$got'"
+got=$(curl -sS --max-time 10 -p -x http://127.0.0.1:$CSP_HTTP http://127.0.0.1:$KP/hello.txt) || fail "CONNECT outside"
+[ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "proxy_outside CONNECT: got '$got'"
+expect_curl_c() { curl -sS --max-time 10 -o /dev/null --socks5 127.0.0.1:$CSP "$@" 2>&1 || true; }
+out=$(expect_curl_c http://127.0.0.1:1/)
+grep -q "(5)" <<<"$out" || fail "proxy_outside to a closed kernel port: $out"
+say "ok: proxy_outside: socks5, http and CONNECT reach 127.0.0.1:$KP through the kernel; a closed port is reply 5"
+
+# A forward whose virtual target refuses: the local client gets a reset, as from a closed port.
+python3 - "$FP2" <<'PY' || fail "forward to a closed virtual port"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+try:
+    d = s.recv(100)
+    raise SystemExit("read %r instead of a reset" % d)
+except ConnectionResetError:
+    print("reset")
+PY
+say "ok: forward to 10.147.17.2:1 (closed): the local client gets ECONNRESET"
 
 # ---- refusals, each with its code ----
 expect_curl() {  # expect_curl EXIT PATTERN WHAT curl-args...
