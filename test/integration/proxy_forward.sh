@@ -187,10 +187,15 @@ got=$(curl -sS --max-time 10 -x http://127.0.0.1:$CSP_HTTP http://127.0.0.1:$KP/
 [ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "proxy_outside http: got '$got'"
 got=$(curl -sS --max-time 10 -p -x http://127.0.0.1:$CSP_HTTP http://127.0.0.1:$KP/hello.txt) || fail "CONNECT outside"
 [ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "proxy_outside CONNECT: got '$got'"
+got=$(curl -sS --max-time 10 --socks5-hostname 127.0.0.1:$CSP http://localhost:$KP/hello.txt) \
+  || fail "socks5h to a name outside the networks with proxy_outside"
+[ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "proxy_outside socks5h localhost: got '$got'"
+got=$(curl -sS --max-time 10 -x http://127.0.0.1:$CSP_HTTP http://localhost:$KP/hello.txt) || fail "http proxy, outside name"
+[ "$got" = "$(cat "$kwww/hello.txt")" ] || fail "proxy_outside http localhost: got '$got'"
 expect_curl_c() { curl -sS --max-time 10 -o /dev/null --socks5 127.0.0.1:$CSP "$@" 2>&1 || true; }
 out=$(expect_curl_c http://127.0.0.1:1/)
 grep -q "(5)" <<<"$out" || fail "proxy_outside to a closed kernel port: $out"
-say "ok: proxy_outside: socks5, http and CONNECT reach 127.0.0.1:$KP through the kernel; a closed port is reply 5"
+say "ok: proxy_outside: socks5, http and CONNECT reach 127.0.0.1:$KP through the kernel, names (localhost) through the system's resolver; a closed port is reply 5"
 
 # A forward whose virtual target refuses: the local client gets a reset, as from a closed port.
 python3 - "$FP2" <<'PY' || fail "forward to a closed virtual port"

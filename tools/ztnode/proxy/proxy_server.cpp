@@ -2,6 +2,8 @@
 #include "tools/ztnode/proxy/proxy_server.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -12,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 
 #include "ipc/control_protocol.hpp"
 #include "ipc/dns_message.hpp"
@@ -790,6 +793,7 @@ void ProxyServer::resolve_name(Session& s, const std::string& name, uint16_t por
     const DnsZone* zone = nullptr;
     for (const auto& z : zones_)
         if (ztdns::in_domain(name.c_str(), z.domain.c_str())) zone = &z;
+    if (!zone && cfg_.proxy_outside) return resolve_by_system(s, name, port);
     if (!zone) {
         ++s.l->st->failed;
         spdlog::info("{}: {}: not under a domain the networks push", kind_name(s.l->kind), s.label);
@@ -804,6 +808,64 @@ void ProxyServer::resolve_name(Session& s, const std::string& name, uint16_t por
     s.dns_attempt = 0;
     loop_.set_fd_events(s.fd, 0);  // the client waits for our reply
     send_dns_query(s);
+}
+
+// proxy_outside: a name outside the pushed domains goes to the system's resolver, as the client
+// would have asked it. getaddrinfo blocks, so it runs on a thread of its own that writes the
+// first address into a pipe the loop watches; a client that leaves first closes the pipe, and
+// the thread's write then fails harmlessly (SIGPIPE is ignored in the node).
+void ProxyServer::resolve_by_system(Session& s, const std::string& name, uint16_t port) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+        ++s.l->st->failed;
+        return refuse(s, failure_reply(s, EHOSTUNREACH));
+    }
+    s.stage = Session::Stage::resolving;
+    s.name = name;
+    s.port = port;
+    s.dns_fd = p[0];
+    loop_.set_fd_events(s.fd, 0);
+    const int wfd = p[1];
+    std::thread([name, port, wfd] {
+        stack::InetAddr found;
+        addrinfo hints{};
+        hints.ai_socktype = SOCK_STREAM;
+        addrinfo* res = nullptr;
+        if (::getaddrinfo(name.c_str(), nullptr, &hints, &res) == 0 && res) {
+            // One address, IPv4 first (no happy eyeballs: a host whose IPv6 does not answer
+            // would otherwise cost the client its timeout).
+            const addrinfo* pick = res;
+            for (const addrinfo* a = res; a; a = a->ai_next)
+                if (a->ai_family == AF_INET) {
+                    pick = a;
+                    break;
+                }
+            sockaddr_storage ss{};
+            std::memcpy(&ss, pick->ai_addr, std::min<size_t>(pick->ai_addrlen, sizeof ss));
+            found = from_sockaddr(ss);
+            found.port = port;
+        }
+        if (res) ::freeaddrinfo(res);
+        (void)!::write(wfd, &found, sizeof found);
+        ::close(wfd);
+    }).detach();
+    Session* raw = &s;
+    loop_.add_fd(s.dns_fd, EPOLLIN, [this, raw](uint32_t) {
+        Session& ss = *raw;
+        if (ss.ended || ss.dns_fd < 0) return;
+        stack::InetAddr dst;
+        const ssize_t n = ::read(ss.dns_fd, &dst, sizeof dst);
+        loop_.remove_fd(ss.dns_fd);
+        ::close(ss.dns_fd);
+        ss.dns_fd = -1;
+        if (n != ssize_t(sizeof dst) || dst.family == 0) {
+            ++ss.l->st->failed;
+            spdlog::info("{}: {}: the system cannot resolve it", kind_name(ss.l->kind), ss.label);
+            return refuse(ss, failure_reply(ss, EHOSTUNREACH));
+        }
+        ss.stage = Session::Stage::request;
+        connect_target(ss, dst, ss.label);
+    });
 }
 
 void ProxyServer::send_dns_query(Session& s) {

@@ -85,6 +85,7 @@ private:
     // A name: resolved through the servers of the network whose domain it is under, then
     // connect_target; other names cannot be reached (SOCKS reply 4, HTTP 502).
     void resolve_name(Session& s, const std::string& name, uint16_t port);
+    void resolve_by_system(Session& s, const std::string& name, uint16_t port);  // proxy_outside
     void send_dns_query(Session& s);
     void on_dns_reply(Session& s);
     void dns_next(Session& s);  // this server did not answer: the next one, or give up
