@@ -5,7 +5,6 @@
 #include <lwip/priv/tcp_priv.h>
 
 #include <sys/epoll.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@
 
 #include "stack/context.hpp"
 #include "stack/lwip_errno.hpp"
+#include "stack/sockaddr.hpp"
 #include "stack/tcp_bridge.hpp"
 #include "stack/unix_listeners.hpp"
 
@@ -240,21 +240,8 @@ void TcpConn::begin_linking_external(uint64_t uniq, const InetAddr& target) {
     target_ = target;
     local_ = from_ip_addr(pcb_->local_ip, pcb_->local_port);
     peer_ = from_ip_addr(pcb_->remote_ip, pcb_->remote_port);
-    sockaddr_storage ss{};
-    socklen_t len = 0;
-    if (target.is_v4()) {
-        auto* sa = reinterpret_cast<sockaddr_in*>(&ss);
-        sa->sin_family = AF_INET;
-        sa->sin_port = htons(target.port);
-        std::memcpy(&sa->sin_addr, target.ip.data(), 4);
-        len = sizeof *sa;
-    } else {
-        auto* sa = reinterpret_cast<sockaddr_in6*>(&ss);
-        sa->sin6_family = AF_INET6;
-        sa->sin6_port = htons(target.port);
-        std::memcpy(&sa->sin6_addr, target.ip.data(), 16);
-        len = sizeof *sa;
-    }
+    sockaddr_storage ss;
+    const socklen_t len = to_sockaddr(target, ss);
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) == 0) {
         linked();
         return;
@@ -433,7 +420,8 @@ void TcpConn::pump_app_to_net() {
     }
     bool wrote = false;
     if (!carry_.empty()) {
-        size_t n = std::min<size_t>(carry_.size(), tcp_sndbuf(pcb_));
+        // tcp_write takes a u16_t; a node-made connection's prefix can be longer than that.
+        size_t n = std::min({carry_.size(), size_t(tcp_sndbuf(pcb_)), kIoChunk});
         if (n > 0) {
             err_t err = tcp_write(pcb_, carry_.data(), u16_t(n), TCP_WRITE_FLAG_COPY);
             if (err == ERR_OK) {

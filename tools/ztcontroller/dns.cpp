@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "tools/ztcontroller/store.hpp"
-#include "tools/ztnode/proxy/sockaddr.hpp"
+#include "stack/sockaddr.hpp"
 
 namespace zt::ctl::dns {
 
@@ -75,7 +75,7 @@ Server::~Server() {
 bool Server::start(const stack::InetAddr& at, std::string& error) {
     fd_ = ::socket(at.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_storage ss;
-    socklen_t len = node::to_sockaddr(at, ss);
+    socklen_t len = stack::to_sockaddr(at, ss);
     if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         error = "dns " + at.to_string() + ": " + std::strerror(errno);
         return false;

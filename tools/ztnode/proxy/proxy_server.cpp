@@ -19,7 +19,7 @@
 #include "ipc/control_protocol.hpp"
 #include "ipc/dns_message.hpp"
 #include "tools/ztnode/proxy/http_proxy.hpp"
-#include "tools/ztnode/proxy/sockaddr.hpp"
+#include "stack/sockaddr.hpp"
 #include "tools/ztnode/proxy/socks5.hpp"
 #include "tools/ztnode/proxy/udp_relay.hpp"
 
@@ -139,9 +139,9 @@ public:
     KernelRelay(ProxyServer& owner, int a, int b, std::vector<uint8_t> a_to_b_prefix) : owner_(owner) {
         ab_.from = ba_.to = a;
         ab_.to = ba_.from = b;
-        ab_.buf.resize(kRelayBuf);
-        ab_.len = std::min(a_to_b_prefix.size(), kRelayBuf);
-        std::copy_n(a_to_b_prefix.begin(), ab_.len, ab_.buf.begin());
+        ab_.len = a_to_b_prefix.size();  // may exceed kRelayBuf: the buffer grows to hold it
+        ab_.buf = std::move(a_to_b_prefix);
+        ab_.buf.resize(std::max(ab_.len, kRelayBuf));
         ba_.buf.resize(kRelayBuf);
     }
     ~KernelRelay() {
@@ -324,7 +324,7 @@ bool ProxyServer::open_listener(Kind kind, const stack::InetAddr& at, const stac
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_storage ss;
-    socklen_t len = to_sockaddr(at, ss);
+    socklen_t len = stack::to_sockaddr(at, ss);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(fd, 512) != 0) {
         error = what + ": " + std::strerror(errno);
         ::close(fd);
@@ -620,7 +620,7 @@ void ProxyServer::connect_outside(Session& s, const stack::InetAddr& dst) {
         return refuse(s, failure_reply(s, errno));
     }
     sockaddr_storage ss;
-    socklen_t len = to_sockaddr(dst, ss);
+    socklen_t len = stack::to_sockaddr(dst, ss);
     if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 && errno != EINPROGRESS) {
         const int e = errno;
         ::close(fd);
@@ -652,7 +652,7 @@ void ProxyServer::on_outside_connected(Session& s, uint32_t events) {
     sockaddr_storage ss{};
     socklen_t sl = sizeof ss;
     getsockname(s.out_fd, reinterpret_cast<sockaddr*>(&ss), &sl);
-    auto ok = success_reply(s, from_sockaddr(ss));
+    auto ok = success_reply(s, stack::from_sockaddr(ss));
     send_all(s.fd, ok.data(), ok.size());
     std::vector<uint8_t> prefix = std::move(s.upstream);
     prefix.insert(prefix.end(), s.in.begin(), s.in.end());
@@ -677,14 +677,14 @@ void ProxyServer::udp_associate(Session& s, const socks5::Target& hint) {
     socklen_t pl = sizeof peer, ll = sizeof local;
     getpeername(s.fd, reinterpret_cast<sockaddr*>(&peer), &pl);
     getsockname(s.fd, reinterpret_cast<sockaddr*>(&local), &ll);
-    a->client_ip = from_sockaddr(peer);
+    a->client_ip = stack::from_sockaddr(peer);
     // The client may say where it will send from; 0.0.0.0:0 (or a zero port) means "not known yet".
     if (hint.ip && !hint.ip->is_unspecified() && hint.port) a->client = *hint.ip;
     stack::InetAddr relay = s.l->at;  // the listener's own address, any port
     relay.port = 0;
     a->udp_fd = ::socket(relay.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     sockaddr_storage rs;
-    socklen_t rl = to_sockaddr(relay, rs);
+    socklen_t rl = stack::to_sockaddr(relay, rs);
     stack::InetAddr any;
     any.family = 4;
     a->vfd = open_virtual_udp(stack_, any);
@@ -697,7 +697,7 @@ void ProxyServer::udp_associate(Session& s, const socks5::Target& hint) {
     sockaddr_storage bs{};
     socklen_t bl = sizeof bs;
     getsockname(a->udp_fd, reinterpret_cast<sockaddr*>(&bs), &bl);
-    auto ok = socks5::reply(socks5::kSucceeded, from_sockaddr(bs));
+    auto ok = socks5::reply(socks5::kSucceeded, stack::from_sockaddr(bs));
     send_all(s.fd, ok.data(), ok.size());
     ++s.l->st->connected;
     // The session's socket becomes the association's control connection.
@@ -730,7 +730,7 @@ void ProxyServer::assoc_from_client(UdpAssoc& a) {
         uint8_t* in = buf.data() + sizeof(ztctl::UdpHeader);
         const ssize_t n = ::recvfrom(a.udp_fd, in, 65536, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &fl);
         if (n < 0) return;
-        const stack::InetAddr src = from_sockaddr(from);
+        const stack::InetAddr src = stack::from_sockaddr(from);
         if (!src.same_ip(a.client_ip) || (a.client.family && a.client != src)) {
             ++a.dropped;  // not our client
             continue;
@@ -770,7 +770,7 @@ void ProxyServer::assoc_from_network(UdpAssoc& a) {
         uint8_t* out = in + sizeof vh - head.size();
         std::memcpy(out, head.data(), head.size());
         sockaddr_storage to;
-        socklen_t tl = to_sockaddr(a.client, to);
+        socklen_t tl = stack::to_sockaddr(a.client, to);
         if (::sendto(a.udp_fd, out, head.size() + size_t(n) - sizeof vh, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&to), tl) < 0)
             ++a.dropped;
     }
@@ -842,7 +842,7 @@ void ProxyServer::resolve_by_system(Session& s, const std::string& name, uint16_
                 }
             sockaddr_storage ss{};
             std::memcpy(&ss, pick->ai_addr, std::min<size_t>(pick->ai_addrlen, sizeof ss));
-            found = from_sockaddr(ss);
+            found = stack::from_sockaddr(ss);
             found.port = port;
         }
         if (res) ::freeaddrinfo(res);

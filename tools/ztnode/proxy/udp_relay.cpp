@@ -12,7 +12,7 @@
 #include <random>
 
 #include "ipc/control_protocol.hpp"
-#include "tools/ztnode/proxy/sockaddr.hpp"
+#include "stack/sockaddr.hpp"
 
 namespace zt::node {
 
@@ -70,7 +70,7 @@ int UdpRelay::start() {
         outer_fd_ = ::socket(from_.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (outer_fd_ < 0) return errno;
         sockaddr_storage ss;
-        socklen_t len = to_sockaddr(from_, ss);
+        socklen_t len = stack::to_sockaddr(from_, ss);
         if (::bind(outer_fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
             const int e = errno;
             ::close(outer_fd_);
@@ -100,7 +100,7 @@ UdpRelay::Flow* UdpRelay::flow_for(const stack::InetAddr& client) {
     if (expose_) {
         fd = ::socket(to_.is_v4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         sockaddr_storage ss;
-        socklen_t len = to_sockaddr(to_, ss);
+        socklen_t len = stack::to_sockaddr(to_, ss);
         if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
             ::close(fd);
             fd = -1;
@@ -150,7 +150,7 @@ void UdpRelay::on_outer() {
             socklen_t sl = sizeof ss;
             ssize_t n = ::recvfrom(outer_fd_, buf + kHeader, kMaxDatagram, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), &sl);
             if (n < 0) return;
-            client = from_sockaddr(ss);
+            client = stack::from_sockaddr(ss);
             len = size_t(n);
         }
         Flow* f = flow_for(client);
@@ -197,7 +197,7 @@ void UdpRelay::on_inner(const stack::InetAddr& client, int fd) {
                 continue;
             }
             sockaddr_storage ss;
-            socklen_t sl = to_sockaddr(client, ss);
+            socklen_t sl = stack::to_sockaddr(client, ss);
             sent = ::sendto(outer_fd_, buf + kHeader, size_t(n) - kHeader, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), sl);
         }
         ++(sent < 0 ? counters_.dropped : counters_.datagrams);

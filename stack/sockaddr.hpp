@@ -1,4 +1,6 @@
-// InetAddr <-> kernel sockaddr for the node's own kernel sockets (proxy, forwards, exposes).
+// InetAddr <-> kernel sockaddr, for the node's own kernel sockets (exposes in the stack; the
+// proxy, forwards and the controller's DNS port in tools/). Kept apart from inet.hpp, which
+// stays free of socket headers.
 #pragma once
 
 #include <arpa/inet.h>
@@ -9,9 +11,9 @@
 
 #include "stack/inet.hpp"
 
-namespace zt::node {
+namespace zt::stack {
 
-inline socklen_t to_sockaddr(const stack::InetAddr& a, sockaddr_storage& ss) {
+inline socklen_t to_sockaddr(const InetAddr& a, sockaddr_storage& ss) {
     ss = {};
     if (a.is_v4()) {
         auto* sa = reinterpret_cast<sockaddr_in*>(&ss);
@@ -28,8 +30,8 @@ inline socklen_t to_sockaddr(const stack::InetAddr& a, sockaddr_storage& ss) {
 }
 
 // IPv4-mapped IPv6 addresses come back as IPv4.
-inline stack::InetAddr from_sockaddr(const sockaddr_storage& ss) {
-    stack::InetAddr a;
+inline InetAddr from_sockaddr(const sockaddr_storage& ss) {
+    InetAddr a;
     if (ss.ss_family == AF_INET) {
         const auto* sa = reinterpret_cast<const sockaddr_in*>(&ss);
         a.family = 4;
@@ -45,4 +47,4 @@ inline stack::InetAddr from_sockaddr(const sockaddr_storage& ss) {
     return a;
 }
 
-}  // namespace zt::node
+}  // namespace zt::stack
