@@ -176,6 +176,26 @@ void Runtime::networks_changed() {
     if (proxy_) proxy_->networks_changed(zones);
 }
 
+namespace {
+// Writes `text` to `path` whole: a temporary name, then rename, so that a reader sees the old
+// file or the new one. False (with a warning in the log) on failure.
+bool write_whole(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    FILE* f = std::fopen(tmp.c_str(), "we");
+    if (!f) {
+        spdlog::warn("{}: {}", tmp, std::strerror(errno));
+        return false;
+    }
+    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+        spdlog::warn("{}: {}", path, std::strerror(errno));
+        std::remove(tmp.c_str());
+        return false;
+    }
+    return true;
+}
+}  // namespace
+
 // $ZT_HOME/routes: the ranges of the joined networks (assigned subnets and managed routes), one
 // "ip/len" a line. The shim reads it at load, so that a program started while no node answers
 // still knows which destinations are virtual and fails them rather than send them out through
@@ -189,19 +209,7 @@ void Runtime::save_routes(const std::vector<stack::NetworkSetup>& setups) {
     }
     if (text.empty() && !setups.empty()) return;
     if (text == saved_routes_) return;
-    const std::string path = cfg_.home + "/routes", tmp = path + ".tmp";
-    FILE* f = std::fopen(tmp.c_str(), "we");
-    if (!f) {
-        spdlog::warn("{}: {}", tmp, std::strerror(errno));
-        return;
-    }
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-        spdlog::warn("{}: {}", path, std::strerror(errno));
-        std::remove(tmp.c_str());
-        return;
-    }
-    saved_routes_ = text;
+    if (write_whole(cfg_.home + "/routes", text)) saved_routes_ = text;
 }
 
 // $ZT_HOME/dns: the names the networks push (spec §8.5 DNS), "<domain> <server>..." a line,
@@ -216,23 +224,13 @@ void Runtime::save_dns(const std::vector<DnsZone>& zones) {
         text += "\n";
     }
     if (text == saved_dns_) return;
-    const std::string path = cfg_.home + "/dns", tmp = path + ".tmp";
-    saved_dns_ = text;
+    const std::string path = cfg_.home + "/dns";
     if (text.empty()) {
         std::remove(path.c_str());
-        return;
-    }
-    FILE* f = std::fopen(tmp.c_str(), "we");
-    if (!f) {
-        spdlog::warn("{}: {}", tmp, std::strerror(errno));
-        return;
-    }
-    const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-    if (std::fclose(f) != 0 || !ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-        spdlog::warn("{}: {}", path, std::strerror(errno));
-        std::remove(tmp.c_str());
         saved_dns_.clear();
+        return;
     }
+    if (write_whole(path, text)) saved_dns_ = text;
 }
 
 // $ZT_HOME/listeners: "uid sock_id" (decimal, hex) a line, for each listener a process of

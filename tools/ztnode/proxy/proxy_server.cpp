@@ -270,46 +270,35 @@ const char* ProxyServer::kind_name(Kind k) {
 bool ProxyServer::start(std::string& error) {
     if (cfg_.socks.family && !open_listener(Kind::socks, cfg_.socks, {}, error)) return false;
     if (cfg_.http_proxy.family && !open_listener(Kind::http, cfg_.http_proxy, {}, error)) return false;
+    // A forward or expose as a listener record; UDP ones carry their relay.
+    auto add = [this](Kind kind, const ForwardConfig& f) -> Listener& {
+        auto l = std::make_unique<Listener>();
+        l->kind = kind;
+        l->at = f.from;
+        l->target = f.to;
+        if (f.udp) l->udp = std::make_unique<UdpRelay>(loop_, stack_, kind == Kind::expose, f.from, f.to);
+        listeners_.push_back(std::move(l));
+        return *listeners_.back();
+    };
     for (const auto& f : cfg_.forwards) {
-        if (f.udp) {
-            auto l = std::make_unique<Listener>();
-            l->kind = Kind::forward;
-            l->at = f.from;
-            l->target = f.to;
-            l->udp = std::make_unique<UdpRelay>(loop_, stack_, false, f.from, f.to);
-            if (int err = l->udp->start()) {
-                error = "forward " + f.to_string() + ": " + std::strerror(err);
-                return false;
-            }
-            listeners_.push_back(std::move(l));
+        if (!f.udp) {
+            if (!open_listener(Kind::forward, f.from, f.to, error)) return false;
             continue;
         }
-        if (!open_listener(Kind::forward, f.from, f.to, error)) return false;
+        if (int err = add(Kind::forward, f).udp->start()) {
+            error = "forward " + f.to_string() + ": " + std::strerror(err);
+            return false;
+        }
     }
     for (const auto& e : cfg_.exposes) {
-        if (e.udp) {
-            auto l = std::make_unique<Listener>();
-            l->kind = Kind::expose;
-            l->at = e.from;
-            l->target = e.to;
-            l->udp = std::make_unique<UdpRelay>(loop_, stack_, true, e.from, e.to);
-            // An address the controller has not assigned yet: opened when the networks change.
-            if (int err = l->udp->start(); err && err != EADDRNOTAVAIL) {
-                error = "expose " + e.to_string() + ": " + std::strerror(err);
-                return false;
-            }
-            listeners_.push_back(std::move(l));
-            continue;
-        }
-        if (int err = stack_.expose(e.from, e.to)) {
+        // A UDP expose on an address the controller has not assigned yet opens when the
+        // networks change.
+        int err = e.udp ? add(Kind::expose, e).udp->start() : stack_.expose(e.from, e.to);
+        if (err && !(e.udp && err == EADDRNOTAVAIL)) {
             error = "expose " + e.to_string() + ": " + std::strerror(err);
             return false;
         }
-        auto l = std::make_unique<Listener>();
-        l->kind = Kind::expose;
-        l->at = e.from;
-        l->target = e.to;
-        listeners_.push_back(std::move(l));
+        if (!e.udp) add(Kind::expose, e);
     }
     return true;
 }
