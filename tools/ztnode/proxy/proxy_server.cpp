@@ -86,6 +86,20 @@ int http_status_for(int err) { return err == ETIMEDOUT ? 504 : 502; }
 
 std::vector<uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
 
+// What the client hears once its target answers (SOCKS reply 0, HTTP 200 for CONNECT; nothing
+// for an absolute-form request or a forward) or fails (the errno's SOCKS code or HTTP status).
+std::vector<uint8_t> success_reply(ProxyServer::Kind kind, bool http_connect, const stack::InetAddr& local) {
+    if (kind == ProxyServer::Kind::socks) return socks5::reply(socks5::kSucceeded, local);
+    if (kind == ProxyServer::Kind::http && http_connect) return bytes(http_proxy::response(200));
+    return {};
+}
+
+std::vector<uint8_t> failure_reply(ProxyServer::Kind kind, int err) {
+    if (kind == ProxyServer::Kind::socks) return socks5::reply(socks_code_for(err), {});
+    if (kind == ProxyServer::Kind::http) return bytes(http_proxy::response(http_status_for(err)));
+    return {};
+}
+
 }  // namespace
 
 struct ProxyServer::Listener {
@@ -535,22 +549,6 @@ void ProxyServer::advance_http(Session& s) {
     connect_target(s, *r.ip, s.label);
 }
 
-std::vector<uint8_t> ProxyServer::success_reply(const Session& s, const stack::InetAddr& local) const {
-    switch (s.l->kind) {
-    case Kind::socks: return socks5::reply(socks5::kSucceeded, local);
-    case Kind::http: return s.http_connect ? bytes(http_proxy::response(200)) : std::vector<uint8_t>{};
-    default: return {};
-    }
-}
-
-std::vector<uint8_t> ProxyServer::failure_reply(const Session& s, int err) const {
-    switch (s.l->kind) {
-    case Kind::socks: return socks5::reply(socks_code_for(err), {});
-    case Kind::http: return bytes(http_proxy::response(http_status_for(err)));
-    default: return {};
-    }
-}
-
 void ProxyServer::connect_target(Session& s, const stack::InetAddr& dst_in, const std::string& label) {
     const stack::InetAddr dst = dst_in.unmapped();
     if (!stack_.on_network(dst)) {
@@ -579,26 +577,15 @@ void ProxyServer::connect_target(Session& s, const stack::InetAddr& dst_in, cons
                             [fd, kind, http_connect, st, label](int err, const stack::InetAddr& local) {
         if (err == 0) {
             ++st->connected;
-            if (kind == Kind::socks) {
-                auto r = socks5::reply(socks5::kSucceeded, local);
-                send_all(fd, r.data(), r.size());
-            } else if (kind == Kind::http && http_connect) {
-                auto r = http_proxy::response(200);
-                send_all(fd, r.data(), r.size());
-            }
+            const auto r = success_reply(kind, http_connect, local);
+            send_all(fd, r.data(), r.size());
             return;
         }
         ++st->failed;
         spdlog::info("{}: {}: {}", kind_name(kind), label, std::strerror(err));
-        if (kind == Kind::socks) {
-            auto r = socks5::reply(socks_code_for(err), {});
-            send_all(fd, r.data(), r.size());
-        } else if (kind == Kind::http) {
-            auto r = http_proxy::response(http_status_for(err));
-            send_all(fd, r.data(), r.size());
-        } else {
-            set_reset_on_close(fd);  // a forward: the client sees the refusal as a RST
-        }
+        const auto r = failure_reply(kind, err);
+        send_all(fd, r.data(), r.size());
+        if (kind == Kind::forward) set_reset_on_close(fd);  // the client sees the refusal as a RST
     });
 }
 
@@ -606,7 +593,7 @@ void ProxyServer::connect_outside(Session& s, const stack::InetAddr& dst) {
     int fd = ::socket(dst.is_v4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         ++s.l->st->failed;
-        return refuse(s, failure_reply(s, errno));
+        return refuse(s, failure_reply(s.l->kind, errno));
     }
     sockaddr_storage ss;
     socklen_t len = stack::to_sockaddr(dst, ss);
@@ -615,7 +602,7 @@ void ProxyServer::connect_outside(Session& s, const stack::InetAddr& dst) {
         ::close(fd);
         ++s.l->st->failed;
         spdlog::info("{}: {} (outside): {}", kind_name(s.l->kind), s.label, std::strerror(e));
-        return refuse(s, failure_reply(s, e));
+        return refuse(s, failure_reply(s.l->kind, e));
     }
     s.stage = Session::Stage::outside;
     s.out_fd = fd;
@@ -635,13 +622,13 @@ void ProxyServer::on_outside_connected(Session& s, uint32_t events) {
         s.out_fd = -1;
         ++s.l->st->failed;
         spdlog::info("{}: {} (outside): {}", kind_name(s.l->kind), s.label, std::strerror(err));
-        return refuse(s, failure_reply(s, err));
+        return refuse(s, failure_reply(s.l->kind, err));
     }
     ++s.l->st->connected;
     sockaddr_storage ss{};
     socklen_t sl = sizeof ss;
     getsockname(s.out_fd, reinterpret_cast<sockaddr*>(&ss), &sl);
-    auto ok = success_reply(s, stack::from_sockaddr(ss));
+    auto ok = success_reply(s.l->kind, s.http_connect, stack::from_sockaddr(ss));
     send_all(s.fd, ok.data(), ok.size());
     std::vector<uint8_t> prefix = std::move(s.upstream);
     prefix.insert(prefix.end(), s.in.begin(), s.in.end());
@@ -786,7 +773,7 @@ void ProxyServer::resolve_name(Session& s, const std::string& name, uint16_t por
     if (!zone) {
         ++s.l->st->failed;
         spdlog::info("{}: {}: not under a domain the networks push", kind_name(s.l->kind), s.label);
-        return refuse(s, failure_reply(s, EHOSTUNREACH));
+        return refuse(s, failure_reply(s.l->kind, EHOSTUNREACH));
     }
     s.stage = Session::Stage::resolving;
     s.zone = *zone;
@@ -807,7 +794,7 @@ void ProxyServer::resolve_by_system(Session& s, const std::string& name, uint16_
     int p[2];
     if (::pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
         ++s.l->st->failed;
-        return refuse(s, failure_reply(s, EHOSTUNREACH));
+        return refuse(s, failure_reply(s.l->kind, EHOSTUNREACH));
     }
     s.stage = Session::Stage::resolving;
     s.name = name;
@@ -850,7 +837,7 @@ void ProxyServer::resolve_by_system(Session& s, const std::string& name, uint16_
         if (n != ssize_t(sizeof dst) || dst.family == 0) {
             ++ss.l->st->failed;
             spdlog::info("{}: {}: the system cannot resolve it", kind_name(ss.l->kind), ss.label);
-            return refuse(ss, failure_reply(ss, EHOSTUNREACH));
+            return refuse(ss, failure_reply(ss.l->kind, EHOSTUNREACH));
         }
         ss.stage = Session::Stage::request;
         connect_target(ss, dst, ss.label);
@@ -873,7 +860,7 @@ void ProxyServer::send_dns_query(Session& s) {
                                                       ztdns::kMaxQuery, &s.dns_id);
     if (qlen < 0) {
         ++s.l->st->failed;
-        return refuse(s, failure_reply(s, EHOSTUNREACH));
+        return refuse(s, failure_reply(s.l->kind, EHOSTUNREACH));
     }
     ztctl::UdpHeader h{};
     h.addr = server.to_name();
@@ -895,7 +882,7 @@ void ProxyServer::dns_next(Session& s) {
         if (++s.dns_attempt >= kDnsAttempts) {
             ++s.l->st->failed;
             spdlog::info("{}: {}: no DNS server of {} answered", kind_name(s.l->kind), s.label, s.zone.domain);
-            return refuse(s, failure_reply(s, ETIMEDOUT));
+            return refuse(s, failure_reply(s.l->kind, ETIMEDOUT));
         }
     }
     send_dns_query(s);
@@ -924,7 +911,7 @@ void ProxyServer::on_dns_reply(Session& s) {
             }
             ++s.l->st->failed;
             spdlog::info("{}: {}: no such name", kind_name(s.l->kind), s.label);
-            return refuse(s, failure_reply(s, EHOSTUNREACH));
+            return refuse(s, failure_reply(s.l->kind, EHOSTUNREACH));
         case ztdns::Result::answer: {
             stack::InetAddr dst;
             dst.family = s.dns_family == AF_INET ? 4 : 6;

@@ -99,8 +99,6 @@ private:
     // The handshake failed: send `reply` (may be empty) and close, with a RST if `reset`.
     void refuse(Session& s, const std::vector<uint8_t>& reply, bool reset = false);
     void end(Session& s);  // drops the session (fd already handed over or closed)
-    std::vector<uint8_t> success_reply(const Session& s, const stack::InetAddr& local) const;
-    std::vector<uint8_t> failure_reply(const Session& s, int err) const;
     bool auth_ok(const std::string& user, const std::string& password) const;
 
     EventLoop& loop_;
